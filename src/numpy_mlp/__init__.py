@@ -1,0 +1,24 @@
+"""numpy-mlp: a multilayer perceptron with every line of backpropagation written by hand in NumPy.
+
+The public names, by concept (each module holds one):
+"""
+
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh, log_softmax, sigmoid, softmax
+from .callbacks import Callback, EarlyStopping, ProgressBar
+from .layers import Layer
+from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
+from .network import MLP
+from .optimizers import SGD, Optimizer
+from .serialization import ModelFileError, load
+from .training import DivergenceError, History, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP", "Layer", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
+    "sigmoid", "softmax", "log_softmax",
+    "BinaryCrossEntropy", "SoftmaxCrossEntropy",
+    "Optimizer", "SGD",
+    "fit", "History", "DivergenceError", "Callback", "EarlyStopping", "ProgressBar",
+    "load", "ModelFileError",
+]

@@ -1,0 +1,67 @@
+"""The dense (fully connected) layer, named ``Layer`` as in the course notebook."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .initializers import INITIALIZERS
+from .validation import check_positive_int
+
+
+class Layer:
+    """Fully connected layer: z = x W + b.
+
+    Shapes: x (n, n_in), W ``weights`` (n_in, n_out), b ``bias`` (n_out,), z (n, n_out).
+    ``backward`` overwrites ``grad_weights`` and ``grad_bias`` (it never accumulates: each
+    parameter is used once per step in a sequential network, so there is no zero_grad).
+    """
+
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator | None = None,
+                 initializer: str = "glorot", dtype=np.float32):
+        check_positive_int(n_in, "n_in")
+        check_positive_int(n_out, "n_out")
+        rng = np.random.default_rng() if rng is None else rng
+        self.weights = INITIALIZERS[initializer](rng, n_in, n_out, dtype)
+        self.bias = np.zeros(n_out, dtype=dtype)
+        self.grad_weights = np.zeros_like(self.weights)
+        self.grad_bias = np.zeros_like(self.bias)
+        # The network's first layer needs no dL/dx: nothing upstream learns from it.
+        self.needs_input_grad = True
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """z = x W + b; caches x for the weight gradient."""
+        self.inputs = inputs
+        return inputs @ self.weights + self.bias
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        """Given dL/dz (n, n_out): fill dL/dW and dL/db, return dL/dx (n, n_in).
+
+        dL/dW = x^T dL/dz     (each weight w_ij meets input x_i in every sample)
+        dL/db = sum over samples of dL/dz
+        dL/dx = dL/dz W^T     (each input feeds every output through its weight)
+        """
+        np.matmul(self.inputs.T, grad_output, out=self.grad_weights)
+        np.sum(grad_output, axis=0, out=self.grad_bias)
+        if not self.needs_input_grad:
+            return None
+        return grad_output @ self.weights.T
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The (value, gradient) pairs an optimizer updates in place."""
+        return [(self.weights, self.grad_weights), (self.bias, self.grad_bias)]
+
+    def optimize(self, learning_rate: float) -> None:
+        """Plain gradient descent: weight = weight - learning_rate * gradient."""
+        for value, gradient in self.parameters():
+            value -= learning_rate * gradient
+
+    @property
+    def n_in(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.weights.shape[1]
+
+    def __repr__(self) -> str:
+        return f"Layer(n_in={self.n_in}, n_out={self.n_out})"

@@ -1,0 +1,113 @@
+"""Checks at the library's boundary: arguments and arrays are validated once, with errors
+that name the problem; the inner loops then trust their arrays (scikit-learn's habit)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def check_positive_int(value, name: str) -> int:
+    """``value`` as an int >= 1, or a ValueError/TypeError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def check_positive_float(value, name: str) -> float:
+    """``value`` as a finite float > 0, or an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value}")
+    return float(value)
+
+
+def check_dtype(dtype) -> np.dtype:
+    """float32 or float64, the two dtypes a model may compute in."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if dtype not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _first_bad_cell(mask: np.ndarray) -> str:
+    """'row i, column j' of the first True in a 2-D mask (or 'row i' in a 1-D one)."""
+    where = np.argwhere(mask)[0]
+    return ", ".join(f"{name} {index}" for name, index in zip(("row", "column"), where))
+
+
+def check_features(X, dtype=np.float32, n_features: int | None = None, name: str = "X") -> np.ndarray:
+    """X as a C-contiguous 2-D array of ``dtype``, shape (n_samples, n_features).
+
+    Accepts lists, NumPy arrays and pandas DataFrames. Raises ValueError for non-numeric
+    values, NaN or infinity, empty input, a wrong number of dimensions or of features.
+    """
+    if hasattr(X, "to_numpy"):  # pandas: mixed-dtype frames become object arrays below
+        X = X.to_numpy()
+    array = np.asarray(X)
+    if array.dtype.kind in "OUSV" or array.dtype.kind == "c":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} has non-numeric values; convert or encode every feature "
+                             "as numbers first") from None
+    elif array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} has values of type {array.dtype}, not numbers")
+    if array.ndim == 1:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got a 1-D array of "
+                         f"length {array.shape[0]}; use X.reshape(-1, 1) for a single feature")
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array)
+        if bad.any():
+            raise ValueError(f"{name} contains NaN or infinity (at {_first_bad_cell(bad)})")
+    if n_features is not None and array.shape[1] != n_features:
+        raise ValueError(f"{name} has {array.shape[1]} features, but the model expects {n_features}")
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def check_labels(y, n_samples: int, name: str = "y") -> np.ndarray:
+    """y as a 1-D array of n_samples labels (a column vector is flattened)."""
+    if hasattr(y, "to_numpy"):
+        y = y.to_numpy()
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be 1-D or a single column, got shape {labels.shape}")
+    if labels.size == 0:
+        raise ValueError(f"{name} is empty")
+    check_same_length(n_samples, len(labels), name)
+    check_finite_labels(labels, name)
+    return labels
+
+
+def check_finite_labels(labels: np.ndarray, name: str = "y") -> None:
+    """Float labels (or object labels holding floats) must be finite."""
+    if labels.dtype.kind == "f":
+        bad = ~np.isfinite(labels)
+    elif labels.dtype.kind == "O":
+        bad = np.array([isinstance(v, float) and not math.isfinite(v) or v is None for v in labels.ravel()])
+        bad = bad.reshape(labels.shape)
+    else:
+        return
+    if bad.any():
+        raise ValueError(f"{name} contains NaN, infinity or missing values (at {_first_bad_cell(bad)})")
+
+
+def check_same_length(n_samples: int, n_labels: int, name: str = "y") -> None:
+    if n_samples != n_labels:
+        raise ValueError(f"X has {n_samples} samples but {name} has {n_labels}; they must match")
