@@ -8,7 +8,8 @@ from .callbacks import Callback, EarlyStopping, ProgressBar
 from .layers import Layer
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .network import MLP
-from .optimizers import SGD, Optimizer
+from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp, clip_by_global_norm, make_optimizer
+from .schedules import Constant, CosineDecay, ExponentialDecay, StepDecay, make_schedule
 from .serialization import ModelFileError, load
 from .training import DivergenceError, History, fit
 
@@ -18,7 +19,8 @@ __all__ = [
     "MLP", "Layer", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
     "sigmoid", "softmax", "log_softmax",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy",
-    "Optimizer", "SGD",
+    "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "make_optimizer", "clip_by_global_norm",
+    "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "make_schedule",
     "fit", "History", "DivergenceError", "Callback", "EarlyStopping", "ProgressBar",
     "load", "ModelFileError",
 ]

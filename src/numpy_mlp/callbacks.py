@@ -122,7 +122,7 @@ class EarlyStopping(Callback):
                 self.best_state = trainer.model.state_dict()
         else:
             self.wait += 1
-            if self.wait > self.patience:
+            if self.wait >= self.patience:
                 trainer.stop_training = True
 
     def on_train_end(self, trainer):

@@ -66,6 +66,7 @@ class MLP:
         self.standardize = bool(standardize)
         self.scaler: Standardizer | None = None
         self.classes_: np.ndarray | None = None
+        self.feature_names_: list[str] | None = None  # column names, when trained from a table
         self.optimizer = None  # the last optimizer fit used, kept for resuming
         self.epochs_trained = 0
 
@@ -167,16 +168,19 @@ class MLP:
 
     # -- the high-level API: validated inputs, labels, scaling --------------------------------
 
-    def prepare_features(self, X, fitting: bool = False) -> np.ndarray:
-        """Validate X, cast it to the model's dtype and apply the standardisation (learned when fitting)."""
-        features = check_features(X, self.dtype, self.n_features)
-        if self.standardize:
-            if fitting and self.scaler is None:
-                self.scaler = Standardizer().fit(features)
-            if self.scaler is None:
-                raise ValueError("the model standardises its inputs but was never fitted")
-            features = self.scaler.transform(features)
-        return features
+    def prepare_features(self, X) -> np.ndarray:
+        """Validate X, cast it to the model's dtype and apply the standardisation, if any."""
+        return self.scale_features(check_features(X, self.dtype, self.n_features))
+
+    def scale_features(self, features: np.ndarray, fitting: bool = False) -> np.ndarray:
+        """Checked features, standardised when the model standardises (learned when fitting)."""
+        if not self.standardize:
+            return features
+        if fitting and self.scaler is None:
+            self.scaler = Standardizer().fit(features)
+        if self.scaler is None:
+            raise ValueError("the model standardises its inputs but was never fitted")
+        return self.scaler.transform(features)
 
     def encode_targets(self, y, n_samples: int, fitting: bool = False) -> np.ndarray:
         """The loss's targets: (n, k) 0/1 for sigmoid outputs, (n,) class indices for softmax."""

@@ -22,7 +22,7 @@ def infer_classes(labels: np.ndarray, n_classes: int) -> np.ndarray:
         return distinct
     if n_classes == 2:
         if len(distinct) < 2:
-            raise ValueError(f"y has only one class ({distinct[0]!r}); a classifier needs two")
+            raise ValueError(f"y has only one class ({distinct.tolist()[0]!r}); a classifier needs two")
         raise ValueError(f"y has {len(distinct)} classes but a single-output sigmoid network "
                          f"separates two; use output='softmax' with {len(distinct)} outputs")
     raise ValueError(f"y has {len(distinct)} distinct labels but the network has {n_classes} outputs")
@@ -41,7 +41,7 @@ def encode_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     indices = order[positions]
     unknown = classes[indices] != labels
     if np.any(unknown):
-        raise ValueError(f"y has label {labels[np.argmax(unknown)]!r}, which is not one of the "
+        raise ValueError(f"y has label {labels[unknown].tolist()[0]!r}, which is not one of the "
                          f"model's classes {classes.tolist()}")
     return indices
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .callbacks import EarlyStopping, ProgressBar
 from .optimizers import SGD, Optimizer
-from .validation import check_positive_int
+from .validation import check_features, check_positive_int
 
 
 class DivergenceError(FloatingPointError):
@@ -76,7 +76,7 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
         validation_data: an explicit (X_val, y_val) instead.
     early_stopping: patience in epochs, or an ``EarlyStopping``; restores the best weights.
     verbose: 0 silent, 1 a progress bar (one line per epoch off a terminal), 2 a line per epoch.
-    Raises DivergenceError, naming the epoch, if the loss becomes NaN or infinite.
+    Raises DivergenceError, naming the epoch, if the loss or the weights become NaN or infinite.
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -90,17 +90,23 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
         optimizer.attach(model.parameters())
     model.optimizer = optimizer
 
-    features = model.prepare_features(X, fitting=True)
+    if hasattr(X, "columns"):  # a pandas DataFrame: remember its column names, as scikit-learn does
+        model.feature_names_ = [str(name) for name in X.columns]
+    features = check_features(X, model.dtype, model.n_features)
     targets = model.encode_targets(y, len(features), fitting=True)
+    if validation_data is not None and validation_split is not None:
+        raise ValueError("give validation_split or validation_data, not both")
     validation = None
-    if validation_data is not None:
-        if validation_split is not None:
-            raise ValueError("give validation_split or validation_data, not both")
+    if validation_split is not None:
+        features, targets, validation = _split(model.rng, features, targets, validation_split)
+    # The standardisation is learned from the training rows alone, after the split.
+    features = model.scale_features(features, fitting=True)
+    if validation is not None:
+        validation = (model.scale_features(validation[0]), validation[1])
+    elif validation_data is not None:
         X_val, y_val = _unpack_validation_data(validation_data)
         val_features = model.prepare_features(X_val)
         validation = (val_features, model.encode_targets(y_val, len(val_features)))
-    elif validation_split is not None:
-        features, targets, validation = _split(model.rng, features, targets, validation_split)
 
     callbacks = list(callbacks)
     if early_stopping is not None:
@@ -126,6 +132,11 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
             if validation is not None:
                 val_loss, val_accuracy = loss_and_accuracy(model, *validation)
                 logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
+            # The last step of an epoch may overflow the weights after its loss was checked.
+            if not all(np.isfinite(value).all() for value, _ in model.parameters()):
+                raise _divergence_error(trainer, "the weights became NaN or infinite")
+            if not math.isfinite(logs.get("val_loss", 0.0)):
+                raise _divergence_error(trainer, f"the validation loss became {logs['val_loss']}")
             model.epochs_trained = epoch + 1
             history.append(logs)
             trainer.notify("on_epoch_end", logs)
@@ -154,9 +165,7 @@ def _train_one_epoch(trainer: Trainer, features, targets, batch_size, shuffle) -
         logits = model.forward_logits(x)
         loss = loss_function.forward(logits, t)
         if not math.isfinite(loss):
-            raise DivergenceError(
-                f"training diverged at epoch {trainer.epoch + 1}: the loss became {loss} "
-                f"(learning rate {optimizer.current_learning_rate():g}); try a smaller learning rate")
+            raise _divergence_error(trainer, f"the loss became {loss}")
         model.backward(loss_function.backward())
         optimizer.step()
 
@@ -167,6 +176,13 @@ def _train_one_epoch(trainer: Trainer, features, targets, batch_size, shuffle) -
         trainer.running_accuracy = total_correct / trainer.samples_seen
         trainer.notify("on_batch_end")
     return {"loss": trainer.running_loss, "accuracy": trainer.running_accuracy}
+
+
+def _divergence_error(trainer: Trainer, what: str) -> DivergenceError:
+    """The error for a run gone to NaN or infinity: it names the epoch and what to try."""
+    return DivergenceError(
+        f"training diverged at epoch {trainer.epoch + 1}: {what} (learning rate "
+        f"{trainer.optimizer.current_learning_rate():g}); try a smaller learning rate")
 
 
 def count_correct(loss_function, logits, targets) -> float:

@@ -29,6 +29,40 @@ def check_positive_float(value, name: str) -> float:
     return float(value)
 
 
+def check_non_negative_float(value, name: str) -> float:
+    """``value`` as a finite float >= 0, or an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return float(value)
+
+
+def check_non_negative_int(value, name: str) -> int:
+    """``value`` as an int >= 0, or an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value}")
+    return int(value)
+
+
+def check_decay_factor(value, name: str) -> float:
+    """A factor in (0, 1] that multiplies the rate (1 keeps it constant)."""
+    value = check_positive_float(value, name)
+    if value > 1:
+        raise ValueError(f"{name} must be in (0, 1] so that the rate decays, got {value}")
+    return value
+
+
+def check_fraction(value, name: str) -> float:
+    """``value`` as a float in [0, 1) (a decay rate such as a beta or a momentum)."""
+    value = check_non_negative_float(value, name)
+    if value >= 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
 def check_dtype(dtype) -> np.dtype:
     """float32 or float64, the two dtypes a model may compute in."""
     try:
@@ -63,13 +97,13 @@ def check_features(X, dtype=np.float32, n_features: int | None = None, name: str
                              "as numbers first") from None
     elif array.dtype.kind not in "biuf":
         raise ValueError(f"{name} has values of type {array.dtype}, not numbers")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
     if array.ndim == 1:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got a 1-D array of "
                          f"length {array.shape[0]}; use X.reshape(-1, 1) for a single feature")
     if array.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty (shape {array.shape})")
     if array.dtype.kind == "f":
         bad = ~np.isfinite(array)
         if bad.any():

@@ -1,0 +1,216 @@
+"""Figures: learning curves, decision boundaries, confusion matrices and misclassified digits.
+
+Needs matplotlib (``pip install numpy-mlp[plot]``), imported only when a function is called.
+Figures are built with matplotlib's object API and rendered by Agg, never through pyplot:
+library code opens no window and leaves pyplot's global state alone. Files are written
+atomically (``serialization.atomic_write``); the format follows the file's extension (PNG
+when it has none).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from .serialization import atomic_write
+from .validation import check_features
+
+
+def require_matplotlib():
+    """The ``matplotlib`` module, or an ImportError that says how to install it."""
+    try:
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401 (Agg must be there)
+    except ImportError:
+        raise ImportError("plotting needs matplotlib, which is not installed: "
+                          "pip install numpy-mlp[plot]") from None
+    return matplotlib
+
+
+def new_figure(width: float, height: float):
+    """A matplotlib Figure drawn by the Agg backend, outside pyplot."""
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), constrained_layout=True)  # works from matplotlib 3.5
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def save_figure(figure, path, dpi: int = 100) -> None:
+    """Write ``figure`` to ``path`` atomically, in the format named by its extension."""
+    extension = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+    atomic_write(path, lambda file: figure.savefig(file, format=extension or "png", dpi=dpi))
+
+
+# -- learning curves ----------------------------------------------------------------------------
+
+def plot_learning_curves(history, loss_ax, accuracy_ax, validation_label: str = "validation") -> None:
+    """Training and validation loss on ``loss_ax``, accuracy on ``accuracy_ax``, against the epoch.
+
+    ``history`` is a ``History`` (from ``fit``) or a dict of per-epoch lists; the
+    ``val_`` curves are labelled ``validation_label`` (say "test" for a held-out test set).
+    """
+    metrics = getattr(history, "history", history)
+    if "loss" not in metrics or not metrics["loss"]:
+        raise ValueError("history has no 'loss' values to plot: train for at least one epoch")
+    epochs = getattr(history, "epochs", None) or list(range(1, len(metrics["loss"]) + 1))
+    from matplotlib.ticker import MaxNLocator
+
+    best_epoch = getattr(history, "best_epoch", None)
+    for ax, name, title in ((loss_ax, "loss", "Loss"), (accuracy_ax, "accuracy", "Accuracy")):
+        for key, label in ((name, "training"), (f"val_{name}", validation_label)):
+            if key in metrics:
+                ax.plot(epochs, metrics[key], label=label, marker="." if len(epochs) < 30 else None)
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="grey", linestyle=":", label="best epoch")
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+
+
+def plot_history(history, path, validation_label: str = "validation"):
+    """Save the learning curves (loss and accuracy, training and validation) to ``path``.
+
+    Returns the matplotlib Figure.
+    """
+    figure = new_figure(10, 4)
+    loss_ax, accuracy_ax = figure.subplots(1, 2)
+    plot_learning_curves(history, loss_ax, accuracy_ax, validation_label)
+    save_figure(figure, path)
+    return figure
+
+
+# -- decision boundary --------------------------------------------------------------------------
+
+def plot_decision_boundary(model, X, y, path, resolution: int = 200, title: str | None = None):
+    """Save the model's class regions over 2-D data, with the samples on top, to ``path``; returns the Figure.
+
+    The model's probability is evaluated on a ``resolution`` x ``resolution`` grid covering
+    the data; for one sigmoid output the 0.5 contour (the decision boundary) is drawn.
+    """
+    points = check_features(X, np.float64)
+    if points.shape[1] != 2:
+        raise ValueError(f"a decision boundary is drawn for 2-D data; X has {points.shape[1]} features")
+    labels = np.asarray(y)
+    if len(labels) != len(points):
+        raise ValueError(f"X has {len(points)} samples but y has {len(labels)}; they must match")
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-3)
+    grid_x, grid_y = np.meshgrid(np.linspace(low[0] - margin[0], high[0] + margin[0], resolution),
+                                 np.linspace(low[1] - margin[1], high[1] + margin[1], resolution))
+    probabilities = model.predict_proba(np.column_stack([grid_x.ravel(), grid_y.ravel()]))
+
+    figure = new_figure(6, 5)
+    ax = figure.subplots()
+    classes = model.classes_ if model.classes_ is not None else np.unique(labels)
+    if probabilities.ndim == 1:
+        surface = probabilities.reshape(grid_x.shape)
+        filled = ax.contourf(grid_x, grid_y, surface, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
+        ax.contour(grid_x, grid_y, surface, levels=[0.5], colors="black", linewidths=1.5)
+        figure.colorbar(filled, ax=ax, label=f"P(class {classes[1]})")
+    else:
+        regions = probabilities.argmax(axis=1).reshape(grid_x.shape)
+        ax.contourf(grid_x, grid_y, regions, levels=np.arange(len(classes) + 1) - 0.5,
+                    cmap="tab10", alpha=0.4)
+    for index, label in enumerate(classes):
+        members = labels == label
+        ax.scatter(points[members, 0], points[members, 1], s=14, edgecolors="black", linewidths=0.4,
+                   color=_class_color(index, len(classes)), label=f"class {label}")
+    ax.set_title(title or "Decision boundary")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="best")
+    save_figure(figure, path)
+    return figure
+
+
+def _class_color(index: int, n_classes: int):
+    """Blue and red for two classes (matching the RdBu surface), tab10 beyond."""
+    from matplotlib import colormaps
+
+    if n_classes == 2:
+        return ("#2166ac", "#b2182b")[index]
+    return colormaps["tab10"](index % 10)
+
+
+# -- MNIST-style reports ------------------------------------------------------------------------
+
+def plot_confusion_matrix(matrix, labels, ax) -> None:
+    """Draw the confusion matrix C[true, predicted] on ``ax`` with the count in every cell."""
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"a confusion matrix must be square, got shape {matrix.shape}")
+    labels = [str(label) for label in labels]
+    if len(labels) != len(matrix):
+        raise ValueError(f"{len(labels)} labels for a {len(matrix)}x{len(matrix)} confusion matrix")
+    image = ax.imshow(matrix, cmap="Blues")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    font_size = 8 if len(matrix) <= 10 else 6
+    for (row, column), count in np.ndenumerate(matrix):
+        ax.text(column, row, f"{count:g}", ha="center", va="center", fontsize=font_size,
+                color="white" if count > threshold else "black")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Confusion matrix")
+    ax.figure.colorbar(image, ax=ax, shrink=0.8)
+
+
+def plot_misclassified(images, true, predicted, ax, n_columns: int = 8, max_images: int = 32) -> None:
+    """Tile up to ``max_images`` square images (n, side*side) on ``ax``, each captioned 'true→predicted'.
+
+    Meant for the misclassified test digits: pass only those rows and their labels.
+    """
+    images = np.asarray(images)
+    true, predicted = np.asarray(true), np.asarray(predicted)
+    if images.ndim != 2:
+        raise ValueError(f"images must be 2-D (n_images, side*side), got shape {images.shape}")
+    if not len(images) == len(true) == len(predicted):
+        raise ValueError(f"{len(images)} images but {len(true)} true and {len(predicted)} predicted labels")
+    side = math.isqrt(images.shape[1])
+    if side * side != images.shape[1]:
+        raise ValueError(f"each image must be square (side*side pixels); {images.shape[1]} is not a square")
+    ax.set_axis_off()
+    count = min(len(images), max_images)
+    ax.set_title(f"Misclassified (true→predicted): {count} of {len(images)} shown" if len(images)
+                 else "No misclassified images")
+    if count == 0:
+        return
+    columns = min(n_columns, count)
+    rows = math.ceil(count / columns)
+    cell = side + 2  # one pixel of padding each side
+    # Captions go above each tile, so each row of tiles has a band of blank pixels over it.
+    band = side // 2
+    mosaic = np.full((rows * (cell + band), columns * cell), np.nan)
+    for index in range(count):
+        row, column = divmod(index, columns)
+        top, left = row * (cell + band) + band + 1, column * cell + 1
+        mosaic[top:top + side, left:left + side] = images[index].reshape(side, side)
+        ax.text(left + side / 2, top - 1.5, f"{true[index]}→{predicted[index]}", ha="center",
+                va="bottom", fontsize=7, color="#b2182b")
+    ax.imshow(np.ma.masked_invalid(mosaic), cmap="gray_r", interpolation="nearest")
+
+
+def plot_mnist_report(history, matrix, images, true, predicted, path, labels=None):
+    """Save one figure: learning curves on top, the confusion matrix and misclassified digits below.
+
+    ``matrix`` is the (K, K) test confusion matrix; ``images``, ``true`` and ``predicted``
+    the misclassified test images (n, 784) with their labels; ``labels`` the K class names
+    (0..K-1 by default). Returns the Figure.
+    """
+    matrix = np.asarray(matrix)
+    labels = list(range(len(matrix))) if labels is None else labels
+    figure = new_figure(14, 10)
+    grid = figure.add_gridspec(2, 2, height_ratios=[1, 1.5])
+    plot_learning_curves(history, figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1]))
+    plot_confusion_matrix(matrix, labels, figure.add_subplot(grid[1, 0]))
+    plot_misclassified(images, true, predicted, figure.add_subplot(grid[1, 1]))
+    save_figure(figure, path)
+    return figure

@@ -1,0 +1,91 @@
+"""Shared test helpers: the finite-difference gradient checker and small datasets."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+
+
+def numerical_gradient(f, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences (f(a + eps) - f(a - eps)) / (2 eps) for every element of ``array``.
+
+    ``f`` takes no argument and reads ``array``, which is perturbed in place and restored.
+    """
+    grad = np.zeros_like(array, dtype=np.float64)
+    for index in np.ndindex(array.shape):
+        original = array[index]
+        array[index] = original + eps
+        plus = f()
+        array[index] = original - eps
+        minus = f()
+        array[index] = original
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """max |a - n| / max(|a| + |n|) over the whole array: scale-free, 0 for identical arrays.
+
+    Normalised by the array's largest gradient, not element by element: central differences
+    carry an absolute rounding error (~1e-16 |L| / eps), so an element whose true gradient is
+    ~1e-10 (a unit barely used) cannot be matched to 1e-6 of itself by any float64 check.
+    """
+    analytic, numeric = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
+    scale = max(float(np.max(np.abs(analytic) + np.abs(numeric))), 1e-12)
+    return float(np.max(np.abs(analytic - numeric))) / scale
+
+
+def assert_gradients_match(analytic, numeric, tolerance: float = 1e-6) -> None:
+    error = relative_error(analytic, numeric)
+    assert error < tolerance, f"relative error {error:.3g} >= {tolerance:g}"
+
+
+@contextlib.contextmanager
+def strict_floating_point():
+    """NumPy overflow, division by zero and invalid operations raise, and so does any warning.
+
+    Underflow stays allowed: e^-10000 becoming 0 is the correctly rounded answer, not an error.
+    """
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        yield
+
+
+def require_mnist() -> Path:
+    """The shared MNIST folder; a test needing it fails under CI=true when it is missing, else skips."""
+    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    if all((MNIST_DIR / name).is_file() for name in names):
+        return MNIST_DIR
+    message = f"MNIST files not found in {MNIST_DIR}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " (CI=true: the shared data must be there)")
+    pytest.skip(message)
+
+
+def make_xor(dtype=np.float64):
+    """The four XOR points and their labels."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
+    return X, np.array([0, 1, 1, 0])
+
+
+def make_moons(n_samples: int = 400, noise: float = 0.1, seed: int = 0, dtype=np.float64):
+    """Two interleaving half circles in 2-D, labels 0/1 (scikit-learn's make_moons, in NumPy)."""
+    rng = np.random.default_rng(seed)
+    n_upper = n_samples // 2
+    n_lower = n_samples - n_upper
+    angle_upper = np.linspace(0, np.pi, n_upper)
+    angle_lower = np.linspace(0, np.pi, n_lower)
+    upper = np.column_stack([np.cos(angle_upper), np.sin(angle_upper)])
+    lower = np.column_stack([1 - np.cos(angle_lower), 0.5 - np.sin(angle_lower)])
+    X = np.vstack([upper, lower]) + noise * rng.standard_normal((n_samples, 2))
+    y = np.r_[np.zeros(n_upper, dtype=int), np.ones(n_lower, dtype=int)]
+    order = rng.permutation(n_samples)
+    return X[order].astype(dtype), y[order]

@@ -1,0 +1,165 @@
+"""The CSV reader and writer of numpy_mlp.datasets."""
+
+import csv
+import io
+import os
+
+import numpy as np
+import pytest
+
+from numpy_mlp.datasets import CSVError, read_csv, read_features_csv, write_csv
+
+
+def write(tmp_path, text, name="data.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def test_reads_features_labels_and_names(tmp_path):
+    path = write(tmp_path, "height,label,weight\n1.5,0,60\n1.8,1,80.5\n-2e-3,1,0\n")
+    X, y, names = read_csv(path, "label")
+    assert names == ["height", "weight"]
+    assert X.dtype == np.float64 and X.shape == (3, 2)
+    np.testing.assert_array_equal(X, [[1.5, 60.0], [1.8, 80.5], [-0.002, 0.0]])
+    assert y.dtype.kind == "i" and y.tolist() == [0, 1, 1]
+
+
+def test_string_labels_stay_strings(tmp_path):
+    path = write(tmp_path, "x,answer\n1,yes\n2, no\n3,yes\n")
+    _, y, _ = read_csv(path, "answer")
+    assert y.dtype.kind == "U" and y.tolist() == ["yes", "no", "yes"]  # spaces stripped
+
+
+def test_numeric_labels(tmp_path):
+    integral = write(tmp_path, "x,y\n1,1.0\n2,-1\n3,2e0\n", "integral.csv")
+    assert read_csv(integral, "y")[1].tolist() == [1, -1, 2]
+    fractional = write(tmp_path, "x,y\n1,0.5\n2,1\n", "fractional.csv")
+    labels = read_csv(fractional, "y")[1]
+    assert labels.dtype.kind == "f" and labels.tolist() == [0.5, 1.0]
+    mixed = write(tmp_path, "x,y\n1,1\n2,b\n", "mixed.csv")
+    assert read_csv(mixed, "y")[1].tolist() == ["1", "b"]
+
+
+def test_quotes_byte_order_mark_blank_lines_and_spaces(tmp_path):
+    text = '\ufeff"a", b ,target\n\n" 1.0",2,"x, y"\n   \n3 , 4,z\n'
+    X, y, names = read_csv(write(tmp_path, text), "target")
+    assert names == ["a", "b"]
+    np.testing.assert_array_equal(X, [[1.0, 2.0], [3.0, 4.0]])
+    assert y.tolist() == ["x, y", "z"]
+
+
+def test_windows_line_endings(tmp_path):
+    X, y, _ = read_csv(write(tmp_path, "a,t\r\n1,0\r\n2,1\r\n"), "t")
+    assert X.ravel().tolist() == [1.0, 2.0] and y.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("text, target, message", [
+    ("a,b,label\n1,2,0\n", "class", r"data.csv, line 1: no column named 'class'; the columns are: a, b, label"),
+    ("a,b,label\n1,2,0\n3,x7,1\n", "label", r"data.csv, line 3: column 'b' has the non-numeric value 'x7'"),
+    ("a,b,label\n1,2,0\n\n3,4\n", "label", r"data.csv, line 4: 2 fields, but the header has 3"),
+    ("a,b,label\n1,2,0\n3,4,1,9\n", "label", r"data.csv, line 3: 4 fields, but the header has 3"),
+    ("", "label", r"data.csv: the file is empty"),
+    ("a,b,label\n", "label", r"data.csv: no data rows after the header line"),
+    ("a,b,label\n\n\n", "label", r"data.csv: no data rows"),
+    ("a,b,label\n1,,0\n", "label", r"data.csv, line 2: missing value in column 'b'"),
+    ("a,b,label\n1,2,0\n1,NA,0\n", "label", r"data.csv, line 3: missing value in column 'b' \('NA'\)"),
+    ("a,b,label\n1,2,0\n1,nan,0\n", "label", r"line 3: missing value in column 'b'"),
+    ("a,b,label\n1,inf,0\n", "label", r"line 2: column 'b' has the value 'inf'; features must be finite"),
+    ("a,b,label\n1,2,0\n1,2,\n", "label", r"data.csv, line 3: missing value in the target column 'label'"),
+    ("a,a,label\n1,2,0\n", "label", r"line 1: the column name 'a' appears twice"),
+    ("a,,label\n1,2,0\n", "label", r"line 1: column 2 has no name"),
+    ("label\n0\n1\n", "label", r"the only column is the target"),
+    ('a,label\n1,0\n"2,1\n', "label", r"data.csv, line 3"),  # an unclosed quote runs to the end
+])
+def test_errors_name_the_file_and_line(tmp_path, text, target, message):
+    path = write(tmp_path, text)
+    with pytest.raises(CSVError, match=message) as error:
+        read_csv(path, target)
+    assert "\n" not in str(error.value)
+    assert str(error.value).startswith(str(path))
+    assert isinstance(error.value, ValueError)
+
+
+def test_line_numbers_count_quoted_line_breaks(tmp_path):
+    path = write(tmp_path, 'a,label\n1,"two\nlines"\n2,x\nbad,y\n')
+    with pytest.raises(CSVError, match="line 5: column 'a'"):
+        read_csv(path, "label")
+
+
+def test_a_row_spanning_lines_is_named_by_its_first_line(tmp_path):
+    path = write(tmp_path, 'a,label\n1,0\n"x\ny",1\n')
+    with pytest.raises(CSVError, match=r"line 3: column 'a' has the non-numeric value 'x\\ny'"):
+        read_csv(path, "label")
+
+
+def test_non_utf8_file_names_the_line(tmp_path):
+    path = write(tmp_path, b"a,label\n1,0\n2,caf\xe9\n")
+    with pytest.raises(CSVError, match="line 3: not UTF-8 text"):
+        read_csv(path, "label")
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_csv(tmp_path / "nothing.csv", "label")
+
+
+def test_read_features_by_name_ignores_other_columns(tmp_path):
+    path = write(tmp_path, "id,b,label,a\n7,2,yes,1\n8,4,no,3\n")
+    X = read_features_csv(path, ["a", "b"])
+    np.testing.assert_array_equal(X, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_read_features_without_names_takes_every_column(tmp_path):
+    X = read_features_csv(write(tmp_path, "a,b\n1,2\n3,4\n"))
+    np.testing.assert_array_equal(X, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_read_features_missing_column(tmp_path):
+    path = write(tmp_path, "a,label\n1,0\n")
+    with pytest.raises(CSVError, match=r"line 1: missing feature column\(s\) 'b', 'c'; the columns are: a, label"):
+        read_features_csv(path, ["a", "b", "c"])
+
+
+def test_read_features_bad_cell(tmp_path):
+    path = write(tmp_path, "a,b\n1,2\n3,?\n")
+    with pytest.raises(CSVError, match="line 3: missing value in column 'b'"):
+        read_features_csv(path, ["a", "b"])
+
+
+def test_write_csv_round_trips_floats_exactly(tmp_path):
+    values = [0.1, 1 / 3, np.float32(0.7), 1e-300, -2.5]
+    path = tmp_path / "out.csv"
+    write_csv(path, ["label", "p"], [[f"class {i}", value] for i, value in enumerate(values)])
+    with open(path, newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["label", "p"]
+    assert [row[0] for row in rows[1:]] == [f"class {i}" for i in range(5)]
+    assert [float(row[1]) for row in rows[1:]] == [float(value) for value in values]
+    assert os.listdir(tmp_path) == ["out.csv"]
+
+
+def test_write_csv_quotes_cells_with_commas(tmp_path):
+    path = tmp_path / "out.csv"
+    write_csv(path, ["label"], [["a, b"], [np.int64(3)], [True]])
+    assert path.read_text() == 'label\n"a, b"\n3\nTrue\n'
+
+
+def test_write_csv_to_a_stream():
+    stream = io.StringIO()
+    write_csv(stream, ["a", "b"], [[1, 0.5]])
+    assert stream.getvalue() == "a,b\n1,0.5\n"
+
+
+def test_write_csv_failure_keeps_the_previous_file(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("old\n")
+
+    def rows():
+        yield ["fine"]
+        raise RuntimeError("crash in the middle")
+
+    with pytest.raises(RuntimeError):
+        write_csv(path, ["x"], rows())
+    assert path.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["out.csv"]

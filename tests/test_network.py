@@ -1,0 +1,233 @@
+"""The MLP: whole-network gradient checks, a worked gradient-descent step, structure and dtypes."""
+
+import numpy as np
+import pytest
+from helpers import assert_gradients_match, numerical_gradient
+
+from numpy_mlp import MLP, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+
+NETWORKS = [
+    # (n_features, neurons_per_layer, activation, output)
+    (3, [1], "relu", "sigmoid"),                 # logistic regression: no hidden layer
+    (3, [4, 1], "tanh", "sigmoid"),
+    (4, [6, 5, 1], "relu", "sigmoid"),
+    (4, [7, 6, 5, 1], "leaky_relu", "sigmoid"),
+    (3, [5, 4, 3], "sigmoid", "sigmoid"),        # 3 independent sigmoid outputs (multi-label)
+    (5, [8, 3], "identity", "sigmoid"),
+    (3, [4, 3], "relu", "softmax"),
+    (2, [6, 5, 4, 4], "tanh", "softmax"),
+    (6, [3, 2], "sigmoid", "softmax"),
+]
+
+
+def random_targets(rng, model, n_samples):
+    if model.output == "softmax":
+        return rng.integers(0, model.n_outputs, size=n_samples)
+    return rng.integers(0, 2, size=(n_samples, model.n_outputs)).astype(np.float64)
+
+
+def check_network_gradients(n_features, layers, activation, output):
+    """Every parameter's gradient from backward equals central differences of model.loss."""
+    rng = np.random.default_rng(0)
+    model = MLP(n_features, layers, activation=activation, output=output, seed=1, dtype=np.float64)
+    for value, _ in model.parameters():  # non-zero biases, so their gradients are checked in general
+        value += rng.normal(scale=0.1, size=value.shape)
+    X = rng.standard_normal((7, n_features))
+    y = random_targets(rng, model, len(X))
+
+    def loss():
+        model.forward(X)
+        return model.loss(y)
+
+    loss()
+    model.backward()
+    analytic = [gradient.copy() for _, gradient in model.parameters()]
+    assert len(analytic) == 2 * len(layers)
+    for (value, _), gradient in zip(model.parameters(), analytic):
+        assert_gradients_match(gradient, numerical_gradient(loss, value))
+
+
+@pytest.mark.parametrize("n_features, layers, activation, output", NETWORKS)
+def test_whole_network_gradients_match_finite_differences(n_features, layers, activation, output):
+    check_network_gradients(n_features, layers, activation, output)
+
+
+def notebook_relu_backward(self, grad_output):
+    return grad_output * (self.mask == 0)  # np.greater(0, z): 1 where z is negative
+
+
+def leaky_relu_backward_without_slope(self, grad_output):
+    return grad_output * self.mask
+
+
+def bias_gradient_as_a_mean(self, grad_output):
+    self.grad_weights[...] = self.inputs.T @ grad_output
+    self.grad_bias[...] = grad_output.mean(axis=0)
+    return grad_output @ self.weights.T if self.needs_input_grad else None
+
+
+@pytest.mark.parametrize("cls, method, network", [
+    (ReLU, notebook_relu_backward, NETWORKS[2]),
+    (LeakyReLU, leaky_relu_backward_without_slope, NETWORKS[3]),
+    (Layer, bias_gradient_as_a_mean, NETWORKS[7]),
+])
+def test_the_gradient_check_catches_backpropagation_bugs(monkeypatch, cls, method, network):
+    monkeypatch.setattr(cls, "backward", method)
+    with pytest.raises(AssertionError, match="relative error"):
+        check_network_gradients(*network)
+
+
+def test_one_gradient_descent_step_by_hand():
+    """A 2-2-1 ReLU network, two samples, one step of learning rate 0.1.
+
+    x1 = (1, 2), y1 = 1;  x2 = (-1, 0.5), y2 = 0
+    W1 = [[0.5, -0.5], [0.25, 0.75]], b1 = (0.1, -0.1);  W2 = [[1], [-2]], b2 = 0.5
+    z1 = x W1 + b1      = [[1.1, 0.9], [-0.275, 0.775]]
+    a1 = relu(z1)       = [[1.1, 0.9], [0, 0.775]]     (the second sample's first unit is off)
+    z2 = a1 W2 + b2     = [[-0.2], [-1.05]]
+    p  = sigmoid(z2)    = [[0.450166], [0.259225]]
+    L  = -mean(y log p + (1 - y) log(1 - p)) = (0.798139 + 0.300058) / 2 = 0.549099
+    dL/dz2 = (p - y) / 2 = [[-0.274917], [0.129613]]
+    dL/dW2 = a1^T dL/dz2 = [[-0.302409], [-0.146976]],  dL/db2 = -0.145304
+    dL/dz1 = (dL/dz2 W2^T) * (z1 > 0) = [[-0.274917, 0.549834], [0, -0.259225]]
+    dL/dW1 = x^T dL/dz1 = [[-0.274917, 0.809059], [-0.549834, 0.970055]]
+    dL/db1 = (-0.274917, 0.290609)
+    and each parameter moves by -0.1 times its gradient.
+    """
+    X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    y = np.array([1, 0])
+    W1, b1 = np.array([[0.5, -0.5], [0.25, 0.75]]), np.array([0.1, -0.1])
+    W2, b2 = np.array([[1.0], [-2.0]]), np.array([0.5])
+
+    # The same equations in plain NumPy, independent of the library.
+    z1 = X @ W1 + b1
+    a1 = np.maximum(z1, 0)
+    z2 = a1 @ W2 + b2
+    p = 1 / (1 + np.exp(-z2))
+    t = y[:, None]
+    expected_loss = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+    dz2 = (p - t) / 2
+    dW2, db2 = a1.T @ dz2, dz2.sum(axis=0)
+    dz1 = (dz2 @ W2.T) * (z1 > 0)
+    dW1, db1 = X.T @ dz1, dz1.sum(axis=0)
+    assert expected_loss == pytest.approx(0.549099, abs=1e-6)  # the comment's numbers are these
+    assert dW1[1, 1] == pytest.approx(0.970055, abs=1e-6)
+
+    model = MLP(2, [2, 1], activation="relu", dtype=np.float64)
+    first, second = model.dense_layers
+    first.weights[...], first.bias[...], second.weights[...], second.bias[...] = W1, b1, W2, b2
+    probabilities = model.forward(X)
+    loss = model.loss(y)
+    model.backward()
+    model.optimize(0.1)
+
+    assert np.allclose(probabilities, p, rtol=1e-12)
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    for layer, (weights, bias, grad_weights, grad_bias) in zip(model.dense_layers,
+                                                               [(W1, b1, dW1, db1), (W2, b2, dW2, db2)]):
+        assert np.allclose(layer.grad_weights, grad_weights, rtol=1e-12, atol=1e-15)
+        assert np.allclose(layer.grad_bias, grad_bias, rtol=1e-12, atol=1e-15)
+        assert np.allclose(layer.weights, weights - 0.1 * grad_weights, rtol=1e-12, atol=1e-15)
+        assert np.allclose(layer.bias, bias - 0.1 * grad_bias, rtol=1e-12, atol=1e-15)
+
+
+def test_layers_alternate_dense_and_activation_without_an_output_activation():
+    model = MLP(3, [5, 4, 2], activation="tanh")
+    kinds = [type(layer) for layer in model.layers]
+    assert kinds == [Layer, Tanh, Layer, Tanh, Layer]
+    shapes = [layer.weights.shape for layer in model.dense_layers]
+    assert shapes == [(3, 5), (5, 4), (4, 2)]
+    assert model.layers[1] is not model.layers[3]  # each activation caches its own forward
+    assert MLP(3, 1).neurons_per_layer == [1]
+
+
+@pytest.mark.parametrize("activation, kind", [("relu", ReLU), ("leaky_relu", LeakyReLU), ("sigmoid", Sigmoid),
+                                              ("identity", Identity), (LeakyReLU(0.3), LeakyReLU)])
+def test_activation_by_name_or_instance(activation, kind):
+    model = MLP(2, [3, 3, 1], activation=activation)
+    assert all(isinstance(layer, kind) for layer in model.layers[1::2])
+
+
+@pytest.mark.parametrize("output, layers", [("sigmoid", [4, 1]), ("sigmoid", [4, 3]), ("softmax", [4, 5])])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_returns_probabilities_in_the_model_dtype(output, layers, dtype):
+    model = MLP(3, layers, output=output, seed=0, dtype=dtype)
+    X = np.random.default_rng(0).normal(scale=10, size=(20, 3))
+    probabilities = model.forward(X)
+    assert probabilities.dtype == dtype and model.logits.dtype == dtype
+    assert probabilities.shape == (20, layers[-1])
+    assert np.all((probabilities >= 0) & (probabilities <= 1))
+    if output == "softmax":
+        assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-6)
+    model.loss(np.zeros(20, dtype=int) if output == "softmax" else np.zeros((20, layers[-1])))
+    model.backward()
+    model.optimize(0.01)
+    for value, gradient in model.parameters():
+        assert value.dtype == dtype and gradient.dtype == dtype
+
+
+def test_parameters_are_the_layers_own_arrays():
+    model = MLP(3, [4, 2, 1], seed=0)
+    pairs = model.parameters()
+    expected = [array for layer in model.dense_layers
+                for array in (layer.weights, layer.grad_weights, layer.bias, layer.grad_bias)]
+    assert all(mine is theirs for mine, theirs in zip([a for pair in pairs for a in pair], expected))
+
+
+def test_state_dict_round_trip_copies_in_place():
+    model, other = MLP(3, [4, 1], seed=0), MLP(3, [4, 1], seed=1)
+    weights_array = other.dense_layers[0].weights
+    other.load_state_dict(model.state_dict())
+    assert other.dense_layers[0].weights is weights_array  # an optimizer's references stay valid
+    for key, value in model.state_dict().items():
+        assert np.array_equal(other.state_dict()[key], value)
+    state = model.state_dict()
+    state["layers.0.weights"][...] = 99  # a copy: the model is untouched
+    assert not np.any(model.dense_layers[0].weights == 99)
+
+
+def test_load_state_dict_rejects_a_different_architecture():
+    with pytest.raises(ValueError, match="state does not match"):
+        MLP(3, [4, 1]).load_state_dict(MLP(3, [4, 2, 1]).state_dict())
+    with pytest.raises(ValueError, match=r"layers.0.weights has shape \(3, 5\)"):
+        MLP(3, [4, 1]).load_state_dict(MLP(3, [5, 1]).state_dict())
+
+
+def test_summary_lists_every_layer_with_parameters_and_the_total():
+    model = MLP(3, [4, 2, 1], activation="relu")
+    lines = model.summary().splitlines()
+    # 3*4 + 4 = 16, 4*2 + 2 = 10, 2*1 + 1 = 3; total 29
+    dense_rows = [line for line in lines if line.startswith("Layer(")]
+    assert [row.split()[0] for row in dense_rows] == ["Layer(n_in=3,", "Layer(n_in=4,", "Layer(n_in=2,"]
+    assert [row.split()[-1] for row in dense_rows] == ["16", "10", "3"]
+    assert sum(line.startswith("ReLU()") for line in lines) == 2
+    assert "BinaryCrossEntropy" in model.summary()
+    assert lines[-1].startswith("Total parameters: 29 ")
+    big = MLP(784, [256, 128, 10], output="softmax")
+    assert "Total parameters: 235,146" in big.summary()  # 200,960 + 32,896 + 1,290
+
+
+def test_optimize_applies_gradient_descent_to_every_parameter():
+    model = MLP(3, [4, 2], output="softmax", seed=0, dtype=np.float64)
+    model.forward(np.ones((2, 3)))
+    model.loss([0, 1])
+    model.backward()
+    before = [(value.copy(), gradient.copy()) for value, gradient in model.parameters()]
+    model.optimize(0.5)
+    for (value, _), (old, gradient) in zip(model.parameters(), before):
+        assert np.array_equal(value, old - 0.5 * gradient)
+
+
+def test_constructor_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="n_features must be a positive integer"):
+        MLP(0, [1])
+    with pytest.raises(TypeError, match="must be an integer"):
+        MLP(2, [2.5, 1])
+    with pytest.raises(ValueError, match="at least one layer"):
+        MLP(2, [])
+    with pytest.raises(ValueError, match="output must be one of"):
+        MLP(2, [1], output="relu")
+    with pytest.raises(ValueError, match="softmax output needs at least 2 outputs"):
+        MLP(2, [1], output="softmax")
+    with pytest.raises(ValueError, match="unknown activation"):
+        MLP(2, [1], activation="swish")

@@ -1,0 +1,183 @@
+"""Plots: each function writes a valid image and draws what it says."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from numpy_mlp import MLP  # noqa: E402
+from numpy_mlp.datasets import make_moons  # noqa: E402
+from numpy_mlp.plotting import (new_figure, plot_confusion_matrix, plot_decision_boundary,  # noqa: E402
+                                plot_history, plot_misclassified, plot_mnist_report)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_valid_png(path, min_width=100):
+    """The PNG signature, and pixels that matplotlib can decode."""
+    from matplotlib.image import imread
+
+    with open(path, "rb") as file:
+        assert file.read(8) == PNG_SIGNATURE
+    pixels = imread(path)
+    assert pixels.ndim == 3 and pixels.shape[1] >= min_width
+    assert pixels.std() > 0  # not a blank image
+
+
+@pytest.fixture(scope="module")
+def moons_model():
+    X, y = make_moons(n_samples=120, noise=0.1, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    history = model.fit(X, y, epochs=5, batch_size=16, learning_rate=0.1, validation_split=0.25, verbose=0)
+    return model, history, X, y
+
+
+def legend_labels(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def test_plot_history_from_a_history(tmp_path, moons_model):
+    _, history, _, _ = moons_model
+    figure = plot_history(history, tmp_path / "curves.png")
+    assert_valid_png(tmp_path / "curves.png")
+    loss_ax, accuracy_ax = figure.axes
+    assert legend_labels(loss_ax) == ["training", "validation"]
+    np.testing.assert_array_equal(loss_ax.lines[0].get_ydata(), history["loss"])
+    np.testing.assert_array_equal(accuracy_ax.lines[1].get_ydata(), history["val_accuracy"])
+    np.testing.assert_array_equal(loss_ax.lines[0].get_xdata(), [1, 2, 3, 4, 5])
+
+
+def test_plot_history_from_a_dict_without_validation(tmp_path):
+    figure = plot_history({"loss": [0.7, 0.4], "accuracy": [0.5, 0.8]}, tmp_path / "curves.png",
+                          validation_label="test")
+    assert_valid_png(tmp_path / "curves.png")
+    assert legend_labels(figure.axes[0]) == ["training"]
+
+
+def test_plot_history_needs_losses(tmp_path):
+    with pytest.raises(ValueError, match="no 'loss'"):
+        plot_history({}, tmp_path / "curves.png")
+    assert not os.listdir(tmp_path)
+
+
+def test_other_formats_follow_the_extension(tmp_path):
+    plot_history({"loss": [0.7, 0.4], "accuracy": [0.5, 0.8]}, tmp_path / "curves.svg")
+    assert b"<svg" in (tmp_path / "curves.svg").read_bytes()[:500]
+
+
+def test_decision_boundary(tmp_path, moons_model):
+    model, _, X, y = moons_model
+    figure = plot_decision_boundary(model, X, y, tmp_path / "boundary.png", resolution=50)
+    assert_valid_png(tmp_path / "boundary.png")
+    ax = figure.axes[0]
+    assert legend_labels(ax) == ["class 0", "class 1"]
+    points = [collection.get_offsets() for collection in ax.collections
+              if collection.get_label().startswith("class")]
+    np.testing.assert_array_equal(points[0], X[y == 0])
+    np.testing.assert_array_equal(points[1], X[y == 1])
+
+
+def test_decision_boundary_of_a_softmax_model(tmp_path):
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [3, 0], [0, 3]])
+    y = np.repeat(["a", "b", "c"], 20)
+    X = np.repeat(centres, 20, axis=0) + rng.normal(scale=0.3, size=(60, 2))
+    model = MLP(2, [8, 3], output="softmax", seed=0)
+    model.fit(X, y, epochs=3, verbose=0)
+    figure = plot_decision_boundary(model, X, y, tmp_path / "boundary.png", resolution=40)
+    assert_valid_png(tmp_path / "boundary.png")
+    assert legend_labels(figure.axes[0]) == ["class a", "class b", "class c"]
+
+
+def test_decision_boundary_needs_2d_data(tmp_path):
+    model = MLP(3, [1])
+    with pytest.raises(ValueError, match="2-D data; X has 3 features"):
+        plot_decision_boundary(model, np.zeros((4, 3)), np.zeros(4), tmp_path / "boundary.png")
+
+
+def test_confusion_matrix_writes_every_count():
+    figure = new_figure(4, 4)
+    ax = figure.subplots()
+    matrix = np.array([[5, 1, 0], [2, 7, 3], [0, 0, 9]])
+    plot_confusion_matrix(matrix, ["cat", "dog", "eel"], ax)
+    assert sorted(text.get_text() for text in ax.texts) == sorted(str(count) for count in matrix.ravel())
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["cat", "dog", "eel"]
+    assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+
+
+@pytest.mark.parametrize("matrix, labels", [(np.zeros((2, 3)), [0, 1]), (np.zeros((2, 2)), [0, 1, 2])])
+def test_confusion_matrix_shape_errors(matrix, labels):
+    with pytest.raises(ValueError):
+        plot_confusion_matrix(matrix, labels, new_figure(3, 3).subplots())
+
+
+def test_misclassified_grid_captions_true_and_predicted():
+    figure = new_figure(6, 4)
+    ax = figure.subplots()
+    images = np.random.default_rng(0).random((12, 784))
+    plot_misclassified(images, np.arange(12) % 10, (np.arange(12) + 1) % 10, ax, n_columns=5, max_images=10)
+    assert [text.get_text() for text in ax.texts] == [f"{i % 10}→{(i + 1) % 10}" for i in range(10)]
+    mosaic = ax.images[0].get_array()
+    assert mosaic.shape[1] == 5 * 30  # 5 tiles of 28 pixels plus padding
+    assert "10 of 12" in ax.get_title()
+
+
+def test_misclassified_with_nothing_to_show():
+    ax = new_figure(3, 3).subplots()
+    plot_misclassified(np.zeros((0, 784)), [], [], ax)
+    assert ax.get_title() == "No misclassified images" and not ax.images
+
+
+def test_misclassified_needs_square_images():
+    with pytest.raises(ValueError, match="square"):
+        plot_misclassified(np.zeros((2, 780)), [0, 1], [1, 0], new_figure(3, 3).subplots())
+
+
+def test_mnist_report(tmp_path, moons_model):
+    _, history, _, _ = moons_model
+    rng = np.random.default_rng(0)
+    matrix = rng.integers(0, 20, size=(10, 10)) + np.diag(np.full(10, 900))
+    figure = plot_mnist_report(history, matrix, rng.random((7, 784)), np.arange(7), np.arange(7)[::-1],
+                               tmp_path / "report.png")
+    assert_valid_png(tmp_path / "report.png", min_width=1000)
+    assert [ax.get_title() for ax in figure.axes[:3]] == ["Loss", "Accuracy", "Confusion matrix"]
+    assert any("7 of 7" in ax.get_title() for ax in figure.axes)
+
+
+def test_saving_is_atomic(tmp_path, moons_model, monkeypatch):
+    _, history, _, _ = moons_model
+    path = tmp_path / "curves.png"
+    path.write_bytes(b"previous")
+    from matplotlib.figure import Figure
+
+    def crash(self, file, **options):
+        file.write(b"\x89PNG half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", crash)
+    with pytest.raises(OSError):
+        plot_history(history, path)
+    assert path.read_bytes() == b"previous"
+    assert os.listdir(tmp_path) == ["curves.png"]
+
+
+def test_without_matplotlib_the_error_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"pip install numpy-mlp\[plot\]"):
+        plot_history({"loss": [1.0], "accuracy": [0.5]}, tmp_path / "curves.png")
+
+
+def test_pyplot_is_never_imported(tmp_path):
+    """Library code renders with Agg directly: no pyplot state, no window, whatever the backend."""
+    import subprocess
+
+    code = ("import sys; from numpy_mlp.plotting import plot_history; "
+            "plot_history({'loss': [1.0, 0.5], 'accuracy': [0.5, 0.7]}, sys.argv[1]); "
+            "print('matplotlib.pyplot' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "curves.png")],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+    assert_valid_png(tmp_path / "curves.png")

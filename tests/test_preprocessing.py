@@ -1,0 +1,86 @@
+"""Label mapping and standardisation."""
+
+import numpy as np
+import pytest
+
+from numpy_mlp.preprocessing import Standardizer, check_multilabel_targets, encode_labels, infer_classes
+
+
+@pytest.mark.parametrize("labels, n_classes, expected", [
+    ([0, 1, 1, 0], 2, [0, 1]),
+    ([1, 1, 1], 2, [0, 1]),                       # indices: a subset missing class 0 still trains
+    ([0.0, 1.0], 2, [0.0, 1.0]),
+    ([True, False], 2, [False, True]),
+    (["yes", "no", "yes"], 2, ["no", "yes"]),     # any two labels: sorted order
+    ([-1, 1, -1], 2, [-1, 1]),
+    ([3, 7], 2, [3, 7]),
+    ([0, 2, 1, 2], 3, [0, 1, 2]),
+    ([0, 2], 4, [0, 1, 2, 3]),
+    (["dog", "cat", "bird"], 3, ["bird", "cat", "dog"]),
+])
+def test_infer_classes(labels, n_classes, expected):
+    classes = infer_classes(np.asarray(labels), n_classes)
+    assert classes.tolist() == expected
+    assert classes.dtype.kind == np.asarray(labels).dtype.kind
+
+
+def test_infer_classes_rejects_too_many_or_too_few():
+    with pytest.raises(ValueError, match="y has 3 classes but a single-output sigmoid"):
+        infer_classes(np.array([0, 1, 5]), 2)
+    with pytest.raises(ValueError, match="only one class"):
+        infer_classes(np.array([-1, -1]), 2)
+    with pytest.raises(ValueError, match="y has 2 distinct labels but the network has 3 outputs"):
+        infer_classes(np.array(["a", "b"]), 3)
+    with pytest.raises(ValueError, match="y has 2 distinct labels but the network has 3 outputs"):
+        infer_classes(np.array([0.5, 1.0]), 3)  # not indices: fractional
+
+
+def test_encode_labels_maps_each_label_to_its_index():
+    classes = np.array(["bird", "cat", "dog"])
+    assert encode_labels(np.array(["dog", "bird", "cat", "dog"]), classes).tolist() == [2, 0, 1, 2]
+    assert encode_labels(np.array([1, -1]), np.array([-1, 1])).tolist() == [1, 0]
+    # Mapping and mapping back are inverse.
+    labels = np.random.default_rng(0).choice(classes, 50)
+    assert np.array_equal(classes[encode_labels(labels, classes)], labels)
+
+
+def test_encode_labels_names_an_unknown_label():
+    with pytest.raises(ValueError, match="y has label 'fish', which is not one of the model's classes "
+                                         "\\['bird', 'cat', 'dog'\\]"):
+        encode_labels(np.array(["cat", "fish"]), np.array(["bird", "cat", "dog"]))
+    with pytest.raises(ValueError, match="y has label 9,"):
+        encode_labels(np.array([9]), np.array([0, 1]))
+
+
+def test_check_multilabel_targets():
+    targets = check_multilabel_targets([[0, 1], [1, 1]], 2, 2)
+    assert targets.tolist() == [[0, 1], [1, 1]]
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        check_multilabel_targets([[0, 2], [1, 1]], 2, 2)
+    with pytest.raises(ValueError, match="must hold 0/1 values"):
+        check_multilabel_targets([["a", "b"], ["b", "a"]], 2, 2)
+    with pytest.raises(ValueError, match=r"y must have shape \(2, 3\)"):
+        check_multilabel_targets([[0, 1], [1, 1]], 2, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_standardizer_gives_zero_mean_unit_variance_in_the_same_dtype(dtype):
+    X = np.random.default_rng(0).normal(loc=[5, -100, 0.001], scale=[2, 30, 0.0001], size=(500, 3)).astype(dtype)
+    scaler = Standardizer().fit(X)
+    scaled = scaler.transform(X)
+    assert scaled.dtype == dtype and scaler.mean.dtype == dtype and scaler.std.dtype == dtype
+    assert np.allclose(scaled.mean(axis=0), 0, atol=1e-5)
+    assert np.allclose(scaled.std(axis=0), 1, atol=1e-5)
+    assert np.allclose(scaler.mean, X.astype(np.float64).mean(axis=0), rtol=1e-6)
+
+
+def test_standardizer_maps_a_constant_feature_to_zero_not_nan():
+    X = np.array([[1.0, 7.0], [3.0, 7.0]])
+    scaler = Standardizer().fit(X)
+    assert scaler.std.tolist() == [1.0, 1.0]
+    assert scaler.transform(X).tolist() == [[-1.0, 0.0], [1.0, 0.0]]
+
+
+def test_standardizer_uses_the_training_statistics_on_new_data():
+    scaler = Standardizer().fit(np.array([[0.0], [2.0]]))
+    assert scaler.transform(np.array([[4.0]])).tolist() == [[3.0]]

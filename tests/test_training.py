@@ -1,0 +1,316 @@
+"""Training with fit: learning real problems, determinism, History, validation, early stopping,
+divergence, progress output, label mapping and dtypes."""
+
+import numpy as np
+import pytest
+from helpers import make_moons, make_xor
+
+from numpy_mlp import MLP, Callback, DivergenceError
+
+
+class RecordEpochs(Callback):
+    """Keeps a copy of the weights and the epoch's logs at the end of every epoch."""
+
+    def __init__(self):
+        self.states, self.logs, self.n_samples = [], [], None
+
+    def on_train_begin(self, trainer):
+        self.n_samples = trainer.n_samples
+
+    def on_epoch_end(self, trainer, logs):
+        self.states.append(trainer.model.state_dict())
+        self.logs.append(dict(logs))
+
+
+def states_equal(first: dict, second: dict) -> bool:
+    return first.keys() == second.keys() and all(np.array_equal(first[k], second[k]) for k in first)
+
+
+def make_blobs(n_per_class=60, seed=0):
+    """Three Gaussian clusters in 2-D, labelled with strings."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 3.0], [3.0, -1.0], [-3.0, -1.0]])
+    X = np.vstack([centre + rng.standard_normal((n_per_class, 2)) * 0.7 for centre in centres])
+    y = np.repeat(np.array(["cat", "dog", "bird"]), n_per_class)
+    order = rng.permutation(len(X))
+    return X[order], y[order]
+
+
+# -- learning ----------------------------------------------------------------------------------
+
+def test_xor_is_learned_by_a_small_network_for_at_least_9_of_10_seeds():
+    X, y = make_xor()
+    solved = 0
+    for seed in range(10):
+        model = MLP(2, [8, 1], activation="tanh", seed=seed)
+        model.fit(X, y, epochs=1000, batch_size=4, learning_rate=0.5, verbose=0)
+        solved += np.array_equal(model.predict(X), y)
+    assert solved >= 9, f"XOR solved for {solved} of 10 seeds"
+
+
+def test_breast_cancer_reaches_95_percent_test_accuracy():
+    datasets = pytest.importorskip("sklearn.datasets")
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = model_selection.train_test_split(
+        X, y, test_size=0.2, random_state=0, stratify=y)
+    for seed in range(3):
+        model = MLP(30, [16, 1], activation="tanh", seed=seed, standardize=True)
+        model.fit(X_train, y_train, epochs=20, batch_size=32, learning_rate=0.05, verbose=0)
+        accuracy = np.mean(model.predict(X_test) == y_test)
+        assert accuracy >= 0.95, f"seed {seed}: test accuracy {accuracy:.3f}"
+        assert model.evaluate(X_test, y_test)["accuracy"] == pytest.approx(accuracy)
+
+
+def test_two_moons_reach_95_percent_test_accuracy():
+    X_train, y_train = make_moons(400, noise=0.15, seed=0)
+    X_test, y_test = make_moons(400, noise=0.15, seed=1)
+    model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    history = model.fit(X_train, y_train, epochs=200, batch_size=32, learning_rate=0.1, verbose=0)
+    assert np.mean(model.predict(X_test) == y_test) >= 0.95
+    assert history["loss"][-1] < history["loss"][0] / 4
+
+
+def test_a_linear_model_cannot_learn_the_moons():
+    # Without a hidden layer the boundary is a line: the nonlinear test above needs its hidden layers.
+    X_train, y_train = make_moons(400, noise=0.15, seed=0)
+    model = MLP(2, [1], seed=0)
+    model.fit(X_train, y_train, epochs=100, batch_size=32, learning_rate=0.1, verbose=0)
+    assert np.mean(model.predict(X_train) == y_train) < 0.92
+
+
+def test_softmax_classes_with_string_labels():
+    X, y = make_blobs()
+    model = MLP(2, [16, 3], activation="relu", output="softmax", seed=0)
+    model.fit(X, y, epochs=50, batch_size=16, learning_rate=0.05, verbose=0)
+    assert model.classes_.tolist() == ["bird", "cat", "dog"]
+    X_test, y_test = make_blobs(seed=1)
+    predicted = model.predict(X_test)
+    assert predicted.dtype.kind == "U"
+    assert np.mean(predicted == y_test) >= 0.95
+    probabilities = model.predict_proba(X_test)
+    assert probabilities.shape == (len(X_test), 3)
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-6)
+    assert np.array_equal(model.classes_[probabilities.argmax(axis=1)], predicted)
+
+
+def test_multi_label_network_with_three_sigmoid_outputs():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 2))
+    y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] * X[:, 1] > 0]).astype(int)
+    model = MLP(2, [16, 3], activation="tanh", seed=0)
+    model.fit(X, y, epochs=200, batch_size=32, learning_rate=0.2, verbose=0)
+    probabilities = model.predict_proba(X)
+    assert probabilities.shape == (300, 3)
+    predicted = model.predict(X)
+    assert predicted.shape == (300, 3)
+    assert np.array_equal(predicted, (probabilities >= 0.5).astype(int))
+    per_output_accuracy = np.mean(predicted == y, axis=0)
+    assert np.all(per_output_accuracy >= 0.9), per_output_accuracy
+    assert model.evaluate(X, y)["accuracy"] == pytest.approx(np.mean(predicted == y))
+
+
+# -- determinism -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_same_seed_gives_bit_identical_weights(dtype):
+    X, y = make_moons(100, seed=0)
+
+    def train(seed):
+        model = MLP(2, [8, 4, 1], seed=seed, dtype=dtype)
+        history = model.fit(X, y, epochs=5, batch_size=16, learning_rate=0.1, validation_split=0.2, verbose=0)
+        return model.state_dict(), history
+
+    (first, first_history), (second, second_history) = train(3), train(3)
+    assert states_equal(first, second)
+    assert first_history.history == second_history.history
+    assert not states_equal(first, train(4)[0])
+
+
+# -- History and validation --------------------------------------------------------------------
+
+def test_history_has_every_metric_for_every_epoch():
+    X, y = make_moons(100, seed=0)
+    X_val, y_val = make_moons(50, seed=1)
+    model = MLP(2, [8, 1], seed=0)
+    history = model.fit(X, y, epochs=7, batch_size=16, learning_rate=0.1,
+                        validation_data=(X_val, y_val), verbose=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+    assert all(len(values) == 7 for values in history.history.values())
+    assert history.epochs == [1, 2, 3, 4, 5, 6, 7]
+    assert history["learning_rate"] == [0.1] * 7
+    for key in ("accuracy", "val_accuracy"):
+        assert all(0 <= value <= 1 for value in history[key])
+    assert all(value > 0 for value in history["loss"] + history["val_loss"])
+    assert "val_loss" in history and "precision" not in history
+    # The validation metrics are those of the weights at the end of the epoch.
+    report = model.evaluate(X_val, y_val)
+    assert history["val_loss"][-1] == pytest.approx(report["loss"], rel=1e-6)
+    assert history["val_accuracy"][-1] == pytest.approx(np.mean(model.predict(X_val) == y_val))
+
+
+def test_training_loss_is_the_mean_over_the_epochs_batches():
+    # Full batch without shuffling: the epoch's loss is that of the weights the epoch started with.
+    X, y = make_moons(64, seed=0)
+    model = MLP(2, [8, 1], seed=0, dtype=np.float64)
+
+    class EvaluateOnTrain(Callback):
+        """The training set's loss and accuracy before training and after every epoch."""
+
+        def __init__(self):
+            self.reports = []
+
+        def on_train_begin(self, trainer):
+            self.reports.append(trainer.model.evaluate(X, y))
+
+        def on_epoch_end(self, trainer, logs):
+            self.reports.append(trainer.model.evaluate(X, y))
+
+    evaluations = EvaluateOnTrain()
+    history = model.fit(X, y, epochs=4, batch_size=64, learning_rate=0.5, shuffle=False,
+                        callbacks=[evaluations], verbose=0)
+    expected = evaluations.reports[:-1]
+    assert np.allclose(history["loss"], [report["loss"] for report in expected], rtol=1e-12)
+    assert np.allclose(history["accuracy"], [report["accuracy"] for report in expected])
+    assert history["loss"][-1] > evaluations.reports[-1]["loss"]
+
+
+def test_fit_continues_the_epoch_count():
+    X, y = make_xor()
+    model = MLP(2, [4, 1], seed=0)
+    model.fit(X, y, epochs=3, batch_size=4, verbose=0)
+    history = model.fit(X, y, epochs=2, batch_size=4, verbose=0)
+    assert history.epochs == [4, 5] and model.epochs_trained == 5
+
+
+def test_validation_split_holds_out_that_fraction():
+    X, y = make_moons(100, seed=0)
+    recorder = RecordEpochs()
+    history = MLP(2, [8, 1], seed=0).fit(X, y, epochs=2, batch_size=10, validation_split=0.25,
+                                         callbacks=[recorder], verbose=0)
+    assert recorder.n_samples == 75
+    assert len(history["val_loss"]) == 2 and len(history["val_accuracy"]) == 2
+
+
+def test_early_stopping_restores_the_weights_of_the_best_epoch():
+    # A wide network on 40 noisy points overfits: the validation loss turns up and training stops.
+    X, y = make_moons(40, noise=0.4, seed=0)
+    X_val, y_val = make_moons(200, noise=0.4, seed=1)
+    model = MLP(2, [64, 64, 1], activation="tanh", seed=0, dtype=np.float64)
+    recorder = RecordEpochs()
+    history = model.fit(X, y, epochs=500, batch_size=8, learning_rate=0.3, validation_data=(X_val, y_val),
+                        early_stopping=5, callbacks=[recorder], verbose=0)
+    val_losses = history["val_loss"]
+    best = int(np.argmin(val_losses))
+    assert len(val_losses) < 500, "early stopping never triggered"
+    assert history.best_epoch == best + 1
+    assert len(val_losses) == best + 1 + 5  # stopped after 5 epochs without improvement
+    assert states_equal(model.state_dict(), recorder.states[best])
+    assert not states_equal(model.state_dict(), recorder.states[-1])
+    assert model.evaluate(X_val, y_val)["loss"] == pytest.approx(min(val_losses), rel=1e-12)
+
+
+# -- divergence --------------------------------------------------------------------------------
+
+def test_a_diverging_run_raises_naming_the_epoch_and_a_smaller_learning_rate():
+    X, y = make_moons(100, seed=0)
+    model = MLP(2, [16, 1], seed=0)
+    recorder = RecordEpochs()
+    with pytest.raises(DivergenceError, match=r"diverged at epoch \d+.*try a smaller learning rate") as error:
+        model.fit(X * 1000, y, epochs=50, batch_size=10, learning_rate=1e6, callbacks=[recorder], verbose=0)
+    assert f"epoch {len(recorder.logs) + 1}:" in str(error.value)
+    assert all(np.isfinite(logs["loss"]) for logs in recorder.logs)
+
+
+def test_weights_that_overflow_in_the_last_step_are_not_returned_silently():
+    # One full-batch step: its loss is finite, the update it makes is not.
+    X, y = make_xor()
+    model = MLP(2, [4, 1], seed=0)
+    with pytest.raises(DivergenceError, match="epoch 1: the weights became NaN or infinite"):
+        model.fit(X * 1000, y, epochs=1, batch_size=4, learning_rate=1e37, verbose=0)
+
+
+# -- progress output ---------------------------------------------------------------------------
+
+def test_verbose_0_writes_nothing(capsys):
+    X, y = make_xor()
+    MLP(2, [4, 1], seed=0).fit(X, y, epochs=3, batch_size=2, verbose=0)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_writes_one_line_per_epoch_off_a_terminal(capsys, verbose):
+    X, y = make_xor()
+    MLP(2, [4, 1], seed=0).fit(X, y, epochs=3, batch_size=2, validation_data=(X, y), verbose=verbose)
+    captured = capsys.readouterr()
+    assert captured.out == ""  # progress goes to stderr, leaving stdout to the user's output
+    lines = captured.err.splitlines()
+    assert len(lines) == 3
+    for epoch, line in enumerate(lines, 1):
+        assert line.startswith(f"Epoch {epoch}/3 ")
+        assert "loss" in line and "val_accuracy" in line
+
+
+# -- predictions and labels --------------------------------------------------------------------
+
+@pytest.mark.parametrize("labels", [("no", "yes"), (-1, 1), (False, True), (0.0, 1.0)])
+def test_two_labels_map_to_0_1_and_back(labels):
+    X, y = make_moons(80, seed=0)
+    mapped = np.where(y == 1, labels[1], labels[0])
+    reference = MLP(2, [8, 1], seed=0)
+    reference.fit(X, y, epochs=20, batch_size=16, learning_rate=0.1, verbose=0)
+    model = MLP(2, [8, 1], seed=0)
+    model.fit(X, mapped, epochs=20, batch_size=16, learning_rate=0.1, verbose=0)
+    # The sorted order maps the first label to 0: the same training as with 0/1.
+    assert states_equal(model.state_dict(), reference.state_dict())
+    assert model.classes_.tolist() == list(labels)
+    predicted = model.predict(X)
+    assert predicted.dtype == np.asarray(labels).dtype
+    assert np.array_equal(predicted, np.where(reference.predict(X) == 1, labels[1], labels[0]))
+    assert model.evaluate(X, mapped)["accuracy"] == pytest.approx(np.mean(predicted == mapped))
+
+
+def test_predict_proba_and_predict_shapes_for_one_output():
+    X, y = make_moons(50, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    model.fit(X, y.reshape(-1, 1), epochs=2, verbose=0)  # a column of labels is accepted too
+    probabilities = model.predict_proba(X)
+    assert probabilities.shape == (50,)
+    assert np.all((probabilities >= 0) & (probabilities <= 1))
+    assert np.array_equal(model.predict(X), (probabilities >= 0.5).astype(int))
+    assert np.all(model.predict(X, threshold=0.0) == 1)
+    assert np.all(model.predict(X, threshold=1.01) == 0)
+    assert model.predict_proba(X[:1]).shape == (1,)
+    assert model.predict([[0.5, 0.5]]).shape == (1,)  # a list of rows
+
+
+def test_pandas_input_works():
+    pd = pytest.importorskip("pandas")
+    X, y = make_moons(80, seed=0)
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    labels = pd.Series(np.where(y == 1, "yes", "no"))
+    model = MLP(2, [8, 1], seed=0)
+    model.fit(frame, labels, epochs=20, batch_size=16, learning_rate=0.1, verbose=0)
+    reference = MLP(2, [8, 1], seed=0)
+    reference.fit(X, y, epochs=20, batch_size=16, learning_rate=0.1, verbose=0)
+    assert np.array_equal(model.predict_proba(frame), reference.predict_proba(X))
+    assert set(model.predict(frame)) <= {"yes", "no"}
+    assert "accuracy" in model.evaluate(frame, labels)
+
+
+# -- dtypes ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("output, layers", [("sigmoid", [8, 1]), ("sigmoid", [8, 3]), ("softmax", [8, 3])])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_array_keeps_the_model_dtype_after_fit(dtype, output, layers):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))  # float64 input: fit casts it once
+    y = rng.integers(0, 2, (40, 3)) if layers[-1] == 3 and output == "sigmoid" else rng.integers(0, layers[-1], 40)
+    model = MLP(3, layers, output=output, seed=0, dtype=dtype, standardize=True)
+    model.fit(X, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0)
+    for value, gradient in model.parameters():
+        assert value.dtype == dtype and gradient.dtype == dtype
+    assert model.scaler.mean.dtype == dtype and model.scaler.std.dtype == dtype
+    assert model.forward(X).dtype == dtype
+    assert model.predict_proba(X).dtype == dtype

@@ -1,0 +1,237 @@
+"""Bad input gets a ValueError or TypeError that names the problem."""
+
+import numpy as np
+import pytest
+from helpers import make_xor
+
+from numpy_mlp import MLP, EarlyStopping
+from numpy_mlp.validation import check_dtype, check_features, check_labels, check_positive_float, check_positive_int
+
+nan, inf = float("nan"), float("inf")
+
+
+def fitted_model(**options):
+    X, y = make_xor()
+    model = MLP(2, [4, 1], seed=0, **options)
+    model.fit(X, y, epochs=1, batch_size=4, verbose=0)
+    return model
+
+
+def fit(X, y, layers=(4, 1), **options):
+    options = {"epochs": 1, "verbose": 0, **options}
+    return MLP(2, list(layers), seed=0).fit(X, y, **options)
+
+
+X, Y = make_xor()
+
+
+@pytest.mark.parametrize("bad_value, message", [(nan, "X contains NaN or infinity \\(at row 2, column 1\\)"),
+                                                (inf, "X contains NaN or infinity"),
+                                                (-inf, "X contains NaN or infinity")])
+def test_nan_or_inf_in_X(bad_value, message):
+    features = X.copy()
+    features[2, 1] = bad_value
+    with pytest.raises(ValueError, match=message):
+        fit(features, Y)
+    with pytest.raises(ValueError, match=message):
+        fitted_model().predict(features)
+
+
+@pytest.mark.parametrize("labels", [[0, 1, nan, 0], [0, 1, inf, 0], np.array([0, 1, None, 0], dtype=object),
+                                    np.array(["a", "b", nan, "a"], dtype=object)])
+def test_nan_inf_or_missing_in_y(labels):
+    with pytest.raises(ValueError, match="y contains NaN, infinity or missing values \\(at row 2\\)"):
+        fit(X, labels)
+
+
+def test_nan_in_multi_label_y():
+    with pytest.raises(ValueError, match="y contains NaN"):
+        fit(X, [[0, 1], [1, nan], [0, 0], [1, 1]], layers=(4, 2))
+
+
+def test_wrong_number_of_features_at_predict():
+    model = fitted_model()
+    with pytest.raises(ValueError, match="X has 3 features, but the model expects 2"):
+        model.predict(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="X has 3 features, but the model expects 2"):
+        model.predict_proba(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="X has 1 features, but the model expects 2"):
+        model.evaluate(np.ones((4, 1)), Y)
+    with pytest.raises(ValueError, match="X has 3 features, but the model expects 2"):
+        fit(np.ones((4, 3)), Y)
+
+
+def test_X_and_y_of_different_lengths():
+    with pytest.raises(ValueError, match="X has 4 samples but y has 3; they must match"):
+        fit(X, Y[:3])
+    with pytest.raises(ValueError, match="X has 4 samples but y has 3"):
+        fitted_model().evaluate(X, Y[:3])
+    with pytest.raises(ValueError, match=r"y must have shape \(4, 2\)"):
+        fit(X, np.zeros((3, 2)), layers=(4, 2))
+
+
+def test_empty_input():
+    with pytest.raises(ValueError, match=r"X is empty \(shape \(0, 2\)\)"):
+        fit(np.empty((0, 2)), [])
+    with pytest.raises(ValueError, match="X is empty"):
+        fitted_model().predict(np.empty((0, 2)))
+    with pytest.raises(ValueError, match="X is empty"):
+        fit([], [])  # not "must be 2-D": the problem is that there is nothing
+
+
+def test_more_than_two_classes_for_a_single_output_network():
+    with pytest.raises(ValueError, match="y has 3 classes but a single-output sigmoid network separates two; "
+                                         "use output='softmax' with 3 outputs"):
+        fit(X, ["a", "b", "c", "a"])
+    with pytest.raises(ValueError, match="y has 3 classes"):
+        fit(X, [0, 1, 2, 0])
+
+
+def test_a_single_class():
+    with pytest.raises(ValueError, match="y has only one class \\('a'\\)"):
+        fit(X, ["a"] * 4)
+
+
+def test_softmax_labels_must_fit_the_outputs():
+    with pytest.raises(ValueError, match="y has 4 distinct labels but the network has 3 outputs"):
+        MLP(2, [4, 3], output="softmax").fit(X, ["a", "b", "c", "d"], verbose=0)
+
+
+def test_a_label_never_seen_in_training():
+    model = MLP(2, [4, 1], seed=0)
+    model.fit(X, ["no", "yes", "yes", "no"], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="y has label 'maybe', which is not one of the model's classes"):
+        model.evaluate(X, ["no", "yes", "maybe", "no"])
+
+
+@pytest.mark.parametrize("features", [[["a", "b"], ["c", "d"]], np.array([[1, "x"], [2, "3"]], dtype=object),
+                                      [[1.0, {}], [2.0, 3.0]]])
+def test_non_numeric_features(features):
+    with pytest.raises(ValueError, match="X has non-numeric values"):
+        MLP(2, [1]).fit(features, [0, 1], verbose=0)
+
+
+def test_numeric_strings_are_numbers():
+    # A CSV read without dtype gives strings such as "1.5": they are numbers.
+    model = MLP(2, [1], seed=0)
+    model.fit([["0", "1.5"], ["1", "-2"]], [0, 1], epochs=1, verbose=0)
+    assert model.predict_proba([["0", "1.5"]]).shape == (1,)
+
+
+@pytest.mark.parametrize("features, message", [(np.ones(4), "X must be 2-D .* got a 1-D array of length 4"),
+                                               (np.ones((2, 2, 1)), "X must be 2-D .* got shape \\(2, 2, 1\\)"),
+                                               (np.array([[1, 2]], dtype="datetime64[s]"), "not numbers")])
+def test_X_must_be_a_2d_numeric_array(features, message):
+    with pytest.raises(ValueError, match=message):
+        check_features(features)
+
+
+def test_y_must_be_one_dimensional():
+    with pytest.raises(ValueError, match=r"y must be 1-D or a single column, got shape \(4, 2\)"):
+        fit(X, np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize("learning_rate", [0, -0.5, nan, inf])
+def test_non_positive_learning_rate(learning_rate):
+    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
+        fit(X, Y, learning_rate=learning_rate)
+    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
+        MLP(2, [1]).optimize(learning_rate)
+
+
+def test_learning_rate_must_be_a_number():
+    with pytest.raises(TypeError, match="learning_rate must be a number"):
+        fit(X, Y, learning_rate="0.1")
+
+
+@pytest.mark.parametrize("layers", [[0, 1], [-3, 1], [4, 0]])
+def test_zero_or_negative_layer_sizes(layers):
+    with pytest.raises(ValueError, match="neurons_per_layer must be a positive integer"):
+        MLP(2, layers)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float16, "int8", "complex128", bool])
+def test_bad_dtype(dtype):
+    with pytest.raises(ValueError, match="dtype must be float32 or float64, got"):
+        MLP(2, [1], dtype=dtype)
+    with pytest.raises(TypeError, match="dtype must be float32 or float64, got 'not-a-dtype'"):
+        MLP(2, [1], dtype="not-a-dtype")
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
+    ({"epochs": 2.5}, TypeError, "epochs must be an integer"),
+    ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
+    ({"verbose": 3}, ValueError, "verbose must be 0, 1 or 2"),
+    ({"validation_split": 1.5}, ValueError, "validation_split must be a fraction in \\(0, 1\\)"),
+    ({"validation_split": 0}, ValueError, "validation_split must be a fraction"),
+    ({"validation_split": 0.01}, ValueError, "leaves no samples"),
+    ({"validation_data": (X, Y), "validation_split": 0.5}, ValueError, "not both"),
+    ({"validation_data": X}, ValueError, "validation_data must be a pair"),
+    ({"early_stopping": "yes"}, TypeError, "early_stopping must be a patience"),
+    ({"early_stopping": -1}, ValueError, "patience must be an integer >= 0"),
+    ({"optimizer": "adam"}, TypeError, "optimizer must be an Optimizer"),
+])
+def test_bad_fit_options(options, error, message):
+    with pytest.raises(error, match=message):
+        fit(X, Y, **options)
+
+
+def test_validation_data_is_checked_like_training_data():
+    with pytest.raises(ValueError, match="X has 3 features"):
+        fit(X, Y, validation_data=(np.ones((2, 3)), [0, 1]))
+    with pytest.raises(ValueError, match="not one of the model's classes"):
+        fit(X, Y, validation_data=(X, [0, 1, 2, 0]))
+
+
+def test_a_standardising_model_must_be_fitted_before_predicting():
+    with pytest.raises(ValueError, match="standardises its inputs but was never fitted"):
+        MLP(2, [1], standardize=True).predict(X)
+
+
+def test_early_stopping_accepts_an_instance():
+    history = fit(X, Y, epochs=3, early_stopping=EarlyStopping(patience=1, monitor="loss"))
+    assert len(history.epochs) <= 3
+
+
+def test_pandas_dataframe_with_mixed_column_types():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"count": [1, 2, 3, 4], "ratio": [0.5, 0.1, 0.3, 0.9]})
+    model = MLP(2, [4, 1], seed=0)
+    model.fit(frame, pd.Series([True, False, True, False]), epochs=2, verbose=0)
+    assert model.predict(frame).dtype == bool
+    with pytest.raises(ValueError, match="X has non-numeric values"):
+        model.predict(frame.assign(ratio=["a", "b", "c", "d"]))
+    with pytest.raises(ValueError, match="X contains NaN"):
+        model.predict(frame.assign(ratio=[0.5, None, 0.3, 0.9]))
+
+
+# -- the checkers themselves -----------------------------------------------------------------
+
+def test_check_positive_int():
+    assert check_positive_int(np.int64(3), "n") == 3
+    with pytest.raises(TypeError, match="n must be an integer, got True"):
+        check_positive_int(True, "n")
+    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
+        check_positive_int(0, "n")
+
+
+def test_check_positive_float():
+    assert check_positive_float(np.float32(0.5), "rate") == 0.5
+    assert type(check_positive_float(np.float64(0.5), "rate")) is float  # never a NumPy scalar
+    with pytest.raises(TypeError, match="rate must be a number"):
+        check_positive_float(None, "rate")
+
+
+def test_check_dtype():
+    assert check_dtype("float32") == np.float32 and check_dtype(np.float64) == np.float64
+
+
+def test_check_features_casts_once_to_a_contiguous_array_of_the_dtype():
+    features = check_features(np.asfortranarray(np.ones((3, 2))), np.float32)
+    assert features.dtype == np.float32 and features.flags.c_contiguous
+    assert check_features([[True, False]], np.float64).tolist() == [[1.0, 0.0]]
+
+
+def test_check_labels_flattens_a_column():
+    assert check_labels(np.array([[1], [0]]), 2).shape == (2,)
