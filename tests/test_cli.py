@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from numpy_mlp import load
+from numpy_mlp import SGD, Adam, AdamW, CosineDecay, ExponentialDecay, RMSProp, StepDecay, load
 from numpy_mlp.cli import main
 from numpy_mlp.datasets import make_moons, read_features_csv
 
@@ -52,11 +52,11 @@ def test_python_m_numpy_mlp_help():
     result = subprocess.run([sys.executable, "-m", "numpy_mlp", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert result.stdout.startswith("usage: numpy-mlp")
-    for command in ("train", "predict", "demo"):
+    for command in ("train", "mnist", "predict", "demo"):
         assert command in result.stdout
 
 
-@pytest.mark.parametrize("command", ["train", "predict", "demo"])
+@pytest.mark.parametrize("command", ["train", "mnist", "predict", "demo"])
 def test_every_command_has_help(command, capsys):
     assert main([command, "--help"]) == 0
     assert capsys.readouterr().out.startswith(f"usage: numpy-mlp {command}")
@@ -237,3 +237,148 @@ def test_demo_without_optional_packages(tmp_path, capsys, monkeypatch):
     assert "moons out_dir=None" in out
     assert "matplotlib is not installed" in err
     assert not (tmp_path / "out").exists()
+
+
+# -- optimizer options and --resume -------------------------------------------------------------
+
+def train_briefly(csv_path, out, *options):
+    """A 2-epoch run with only the given optimizer options (160 training rows, 4 steps an epoch)."""
+    return main(["train", str(csv_path), "--target", "answer", "--epochs", "2", "--batch-size", "50",
+                 "--seed", "0", "--quiet", "--out", str(out), *options])
+
+
+@pytest.mark.parametrize("options, expected_type, expected_config", [
+    ([], SGD, {"learning_rate": 0.1, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0,
+               "clip_norm": None}),
+    (["--optimizer", "momentum", "--momentum", "0.8"], SGD, {"momentum": 0.8, "nesterov": False}),
+    (["--optimizer", "nesterov", "--learning-rate", "0.05", "--weight-decay", "0.001", "--clip-norm", "2"],
+     SGD, {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.001, "clip_norm": 2.0}),
+    (["--optimizer", "rmsprop", "--rho", "0.8", "--eps", "1e-6"], RMSProp, {"rho": 0.8, "eps": 1e-6}),
+    (["--optimizer", "adam", "--beta1", "0.8", "--beta2", "0.99", "--learning-rate", "0.01"], Adam,
+     {"learning_rate": 0.01, "b1": 0.8, "b2": 0.99, "eps": 1e-8, "weight_decay": 0.0}),
+    (["--optimizer", "adamw"], AdamW, {"weight_decay": 0.01}),
+    (["--optimizer", "adamw", "--weight-decay", "0"], AdamW, {"weight_decay": 0.0}),
+])
+def test_optimizer_options_reach_the_saved_optimizer(tmp_path, moons_csv, options, expected_type,
+                                                     expected_config):
+    assert train_briefly(moons_csv, tmp_path / "model.npz", *options) == 0
+    optimizer = load(tmp_path / "model.npz").optimizer
+    assert type(optimizer) is expected_type
+    config = optimizer.config()
+    assert {key: config[key] for key in expected_config} == expected_config
+    assert optimizer.step_count == 2 * 4
+
+
+def test_a_schedule_spans_the_run_and_is_saved(tmp_path, moons_csv):
+    # 160 training rows in batches of 50: ceil(3.2) = 4 steps an epoch, 12 in 3 epochs.
+    assert train_briefly(moons_csv, tmp_path / "model.npz", "--optimizer", "adam", "--learning-rate", "0.01",
+                         "--lr-schedule", "cosine", "--warmup-epochs", "1", "--epochs", "3") == 0
+    optimizer = load(tmp_path / "model.npz").optimizer
+    assert isinstance(optimizer.learning_rate, CosineDecay)
+    assert optimizer.config()["learning_rate"] == {
+        "schedule": "cosine",
+        "config": {"learning_rate": 0.01, "decay_steps": 8, "final_learning_rate": 0.0, "warmup_steps": 4}}
+    assert optimizer.step_count == 12 and optimizer.current_learning_rate() == 0.0
+
+
+@pytest.mark.parametrize("schedule, expected", [("step", StepDecay), ("exponential", ExponentialDecay)])
+def test_other_schedules_are_saved_too(tmp_path, moons_csv, schedule, expected):
+    assert train_briefly(moons_csv, tmp_path / "model.npz", "--lr-schedule", schedule) == 0
+    rate = load(tmp_path / "model.npz").optimizer.learning_rate
+    assert type(rate) is expected and rate.learning_rate == 0.1 and rate.warmup_steps == 0
+
+
+def test_a_warm_up_as_long_as_the_run_is_refused(tmp_path, moons_csv, capsys):
+    assert train_briefly(moons_csv, tmp_path / "model.npz", "--warmup-epochs", "2") == 2
+    assert_one_line_error(capsys, "--warmup-epochs (2) must be fewer than --epochs (2)")
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--momentum", "1"], "expected a fraction in [0, 1), got '1'"),
+    (["--weight-decay", "-0.1"], "expected a number >= 0, got '-0.1'"),
+    (["--eps", "0"], "expected a positive number, got '0'"),
+    (["--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
+    (["--lr-schedule", "linear"], "invalid choice: 'linear'"),
+])
+def test_bad_optimizer_options_are_usage_errors(tmp_path, moons_csv, capsys, options, message):
+    assert train_briefly(moons_csv, tmp_path / "model.npz", *options) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "model.npz").exists()
+
+
+def assert_same_model(first, second):
+    assert first.epochs_trained == second.epochs_trained
+    for key, value in first.state_dict().items():
+        np.testing.assert_array_equal(second.state_dict()[key], value, err_msg=key)
+    for key, value in first.optimizer.state_dict().items():
+        np.testing.assert_array_equal(second.optimizer.state_dict()[key], value, err_msg=key)
+
+
+def test_resuming_1_plus_1_epochs_equals_2_epochs_straight(tmp_path, moons_csv, capsys):
+    adam = ["--optimizer", "adam", "--learning-rate", "0.01"]
+    assert train_briefly(moons_csv, tmp_path / "straight.npz", *adam) == 0
+    assert train_briefly(moons_csv, tmp_path / "first.npz", *adam, "--epochs", "1") == 0
+    # Repeating the first run's options is fine; --epochs counts the epochs to add.
+    assert train_briefly(moons_csv, tmp_path / "resumed.npz", *adam, "--epochs", "1",
+                         "--resume", str(tmp_path / "first.npz")) == 0
+    assert capsys.readouterr().err == ""
+
+    straight, first, resumed = (load(tmp_path / f"{name}.npz") for name in ("straight", "first", "resumed"))
+    assert (first.epochs_trained, resumed.epochs_trained) == (1, 2)
+    assert resumed.optimizer.step_count == straight.optimizer.step_count == 8
+    assert_same_model(straight, resumed)
+
+
+def test_resume_goes_on_counting_epochs(tmp_path, moons_csv, capsys):
+    model_path = tmp_path / "model.npz"
+    assert train_briefly(moons_csv, model_path, "--epochs", "2") == 0
+    assert train_briefly(moons_csv, model_path, "--epochs", "3", "--resume", str(model_path)) == 0
+    assert load(model_path).epochs_trained == 5
+    main(["train", str(moons_csv), "--target", "answer", "--epochs", "1", "--resume", str(model_path),
+          "--out", str(model_path)])
+    assert "Epoch 6/6" in capsys.readouterr().err
+
+
+def test_resuming_a_model_saved_without_its_optimizer_builds_one(tmp_path, moons_csv, capsys):
+    assert train_briefly(moons_csv, tmp_path / "first.npz", "--epochs", "1") == 0
+    model = load(tmp_path / "first.npz")
+    model.save(tmp_path / "bare.npz")  # no optimizer state
+    assert train_briefly(moons_csv, tmp_path / "resumed.npz", "--resume", str(tmp_path / "bare.npz"),
+                         "--optimizer", "momentum", "--learning-rate", "0.05") == 0
+    assert "bare.npz was saved without its optimizer" in capsys.readouterr().err
+    resumed = load(tmp_path / "resumed.npz")
+    assert resumed.epochs_trained == 3
+    assert isinstance(resumed.optimizer, SGD) and resumed.optimizer.momentum == 0.9
+    assert resumed.optimizer.learning_rate == 0.05 and resumed.optimizer.step_count == 8
+
+
+@pytest.mark.parametrize("options, fragments", [
+    (["--layers", "8", "4"], ["--layers 8 4 contradicts", "which has --layers 16 8"]),
+    (["--activation", "tanh"], ["--activation tanh contradicts", "which has --activation relu"]),
+    (["--optimizer", "sgd"], ["--optimizer sgd contradicts the optimizer saved in", "(--optimizer adam)"]),
+    (["--learning-rate", "0.5"], ["--learning-rate 0.5 contradicts", "(--learning-rate 0.01)"]),
+    (["--lr-schedule", "cosine"], ["--lr-schedule cosine contradicts", "(--lr-schedule constant)"]),
+    (["--beta2", "0.9"], ["--beta2 0.9 contradicts", "(--beta2 0.999)"]),
+])
+def test_options_contradicting_the_resumed_model_are_refused(tmp_path, moons_csv, capsys, options, fragments):
+    first = tmp_path / "first.npz"
+    assert train_briefly(moons_csv, first, "--layers", "16", "8", "--optimizer", "adam",
+                         "--learning-rate", "0.01", "--epochs", "1") == 0
+    assert train_briefly(moons_csv, tmp_path / "resumed.npz", "--resume", str(first), *options) == 2
+    assert_one_line_error(capsys, str(first), *fragments)
+    assert not (tmp_path / "resumed.npz").exists()
+
+
+def test_resuming_after_the_schedule_ended_is_refused(tmp_path, moons_csv, capsys):
+    first = tmp_path / "first.npz"
+    assert train_briefly(moons_csv, first, "--optimizer", "adam", "--lr-schedule", "cosine") == 0
+    assert train_briefly(moons_csv, tmp_path / "resumed.npz", "--resume", str(first)) == 2
+    assert_one_line_error(capsys, "has ended at rate 0", "more --epochs")
+
+
+def test_resuming_on_other_columns_is_refused(tmp_path, moons_csv, capsys):
+    assert train_briefly(moons_csv, tmp_path / "first.npz", "--epochs", "1") == 0
+    rows = read_rows(moons_csv)[1:]
+    renamed = write_table(tmp_path / "renamed.csv", ["a", "answer", "b"], rows)
+    assert train_briefly(renamed, tmp_path / "resumed.npz", "--resume", str(tmp_path / "first.npz")) == 2
+    assert_one_line_error(capsys, "feature columns a, b", "trained on x1, x2")

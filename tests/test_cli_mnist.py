@@ -1,0 +1,143 @@
+"""`numpy-mlp mnist` end to end on a subset of the shared MNIST files, and predict on its model."""
+
+import contextlib
+import csv
+import io
+import re
+
+import numpy as np
+import pytest
+from helpers import require_mnist
+
+from numpy_mlp import SGD, CosineDecay, load
+from numpy_mlp.cli import main
+from numpy_mlp.datasets import load_mnist
+from numpy_mlp.datasets.mnist import ENV_VAR
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # test digits per class
+
+
+def run(argv) -> tuple[int, str, str]:
+    """main(argv) with its standard output and error captured (usable in a module fixture)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def no_other_mnist_folders(monkeypatch, tmp_path):
+    """Only --data-dir is searched: no $NUMPY_MLP_DATA, and a user cache under tmp_path."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One short run: 3,000 training digits, 2 epochs, tested on all 10,000 test digits."""
+    folder = tmp_path_factory.mktemp("mnist-cli")
+    status, out, err = run(["mnist", "--data-dir", str(require_mnist()), "--no-download",
+                            "--limit-train", "3000", "--epochs", "2", "--batch-size", "32",
+                            "--optimizer", "momentum", "--learning-rate", "0.1", "--lr-schedule", "cosine",
+                            "--weight-decay", "5e-4",
+                            "--seed", "0", "--out", str(folder / "model.npz"),
+                            "--plot", str(folder / "report.png")])
+    return status, out, err, folder
+
+
+def test_mnist_trains_tests_and_reports(trained):
+    status, out, err, _ = trained
+    assert status == 0, err
+    accuracy = float(re.search(r"^test accuracy: ([0-9.]+)% of 10,000 digits$", out, re.M).group(1))
+    assert accuracy >= 90.0
+    assert "Epoch 2/2" in err and "samples/s" in err and "Epoch" not in out  # progress on stderr
+
+    # The per-class table: one row per digit, each with its number of test digits.
+    rows = re.findall(r"^ +(\d) +([0-9.]+) +([0-9.]+) +([0-9.]+) +(\d+)$", out, re.M)
+    assert [int(row[0]) for row in rows] == list(range(10))
+    assert [int(row[4]) for row in rows] == TEST_COUNTS
+    assert all(0.5 < float(value) <= 1 for row in rows for value in row[1:4])
+
+    # The confusion matrix: rows sum to the class counts, and its diagonal is the accuracy.
+    lines = out[out.index("confusion matrix"):].splitlines()[2:12]
+    matrix = np.array([[int(cell) for cell in line.split()[1:]] for line in lines])
+    assert matrix.shape == (10, 10) and matrix.sum(axis=1).tolist() == TEST_COUNTS
+    assert np.trace(matrix) / 100 == pytest.approx(accuracy, abs=0.005)
+
+
+def test_mnist_saves_a_resumable_model_and_a_report(trained):
+    status, out, _, folder = trained
+    assert status == 0
+    model = load(folder / "model.npz")
+    assert model.n_features == 784 and model.neurons_per_layer == [256, 128, 10]
+    assert model.output == "softmax" and model.classes_.tolist() == list(range(10))
+    assert model.epochs_trained == 2
+    optimizer = model.optimizer
+    assert isinstance(optimizer, SGD) and isinstance(optimizer.learning_rate, CosineDecay)
+    assert (optimizer.momentum, optimizer.nesterov, optimizer.weight_decay) == (0.9, False, 5e-4)
+    assert optimizer.step_count == optimizer.learning_rate.decay_steps == 2 * 94  # ceil(3000 / 32) an epoch
+
+    assert f"report saved to {folder / 'report.png'}" in out
+    png = (folder / "report.png").read_bytes()
+    assert png[:8] == PNG_SIGNATURE
+    from matplotlib.image import imread
+    height, width, _ = imread(folder / "report.png").shape
+    assert width > 1000 and height > 700  # learning curves, confusion matrix and digits in one figure
+
+
+def test_predict_with_an_mnist_model(trained, tmp_path):
+    status, _, _, folder = trained
+    assert status == 0
+    (_, _), (X_test, y_test) = load_mnist(require_mnist(), download=False)
+    images, labels = X_test[:25], y_test[:25]
+    data = tmp_path / "digits.csv"
+    with open(data, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([f"pixel{i}" for i in range(784)])
+        writer.writerows([repr(float(value)) for value in row] for row in images)
+
+    assert run(["predict", str(folder / "model.npz"), str(data), "--out", str(tmp_path / "p.csv")])[0] == 0
+    with open(tmp_path / "p.csv", newline="") as file:
+        predictions = list(csv.reader(file))
+    assert predictions[0] == ["prediction", *(f"probability_{digit}" for digit in range(10))]
+    predicted = np.array([int(row[0]) for row in predictions[1:]])
+    probabilities = np.array([[float(cell) for cell in row[1:]] for row in predictions[1:]])
+    model = load(folder / "model.npz")
+    np.testing.assert_array_equal(predicted, model.predict(images))
+    np.testing.assert_array_equal(probabilities, model.predict_proba(images))
+    assert np.mean(predicted == labels) >= 0.8
+
+
+def test_no_download_without_files_says_where_it_looked(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status, out, err = run(["mnist", "--data-dir", str(empty), "--no-download", "--out",
+                            str(tmp_path / "model.npz")])
+    assert status == 2 and out == ""
+    assert err.startswith("numpy-mlp: error: MNIST files not found") and err.count("\n") == 1, err
+    assert f"{empty} (data_dir)" in err and str(tmp_path / "cache") in err
+    assert not (tmp_path / "model.npz").exists()
+
+
+@pytest.mark.parametrize("options, fragments", [
+    (["--layers", "64"], ["--layers 64 contradicts the model to resume", "--layers 256 128"]),
+    (["--optimizer", "adam"], ["--optimizer adam contradicts the optimizer saved", "--optimizer momentum"]),
+])
+def test_resume_refuses_contradictions_before_loading_the_data(tmp_path, trained, options, fragments):
+    status, _, _, folder = trained
+    assert status == 0
+    # The data folder is absent: the error must come from the options, before any loading.
+    status, _, err = run(["mnist", "--data-dir", str(tmp_path / "absent"), "--no-download",
+                          "--resume", str(folder / "model.npz"), *options, "--out", str(tmp_path / "model.npz")])
+    assert status == 2
+    assert all(fragment in err for fragment in fragments), err
+
+
+def test_resume_refuses_a_model_that_is_not_for_mnist(tmp_path):
+    from numpy_mlp import MLP
+    MLP(2, [4, 1], seed=0).save(tmp_path / "small.npz")
+    status, _, err = run(["mnist", "--resume", str(tmp_path / "small.npz"), "--no-download",
+                          "--data-dir", str(tmp_path)])
+    assert status == 2 and "is not an MNIST classifier" in err
