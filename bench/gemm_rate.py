@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from worker import busy_cpu_seconds, contention, own_cpu_seconds  # noqa: E402
 from workloads import WORKLOADS, Workload, flops_per_sample  # noqa: E402
 
 
@@ -59,6 +60,7 @@ def measure(workload: Workload, seconds: float = 0.6, repeats: int = 15) -> dict
     per_batch_guess = (time.perf_counter() - start) / probe
     inner = max(1, int(seconds / repeats / per_batch_guess))
     times = []
+    busy, own, began = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
     for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(inner):
@@ -67,7 +69,8 @@ def measure(workload: Workload, seconds: float = 0.6, repeats: int = 15) -> dict
     seconds_per_batch = statistics.median(times)
     flops = flops_per_sample(workload) * workload.batch_size
     return {"workload": workload.name, "flops_per_batch": flops, "seconds_per_batch": seconds_per_batch,
-            "gflops": flops / seconds_per_batch / 1e9, "n_products": len(products)}
+            "gflops": flops / seconds_per_batch / 1e9, "n_products": len(products),
+            "contention": contention(busy, own, time.perf_counter() - began)}
 
 
 def blas_info() -> list[dict]:

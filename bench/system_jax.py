@@ -80,7 +80,8 @@ class Runner:
         self.X = jnp.asarray(X)
         self.Y = jnp.asarray(y.astype(np.int32) if workload.output == "softmax"
                              else y.astype(np.float32).reshape(-1, 1))
-        parameters = [(jnp.asarray(weights), jnp.asarray(bias)) for weights, bias in he_normal_parameters(workload, seed)]
+        parameters = [(jnp.asarray(weights), jnp.asarray(bias))
+                      for weights, bias in he_normal_parameters(workload, seed)]
         if workload.optimizer == "adam":
             zeros = jax.tree_util.tree_map(jnp.zeros_like, parameters)
             state = (jnp.zeros((), jnp.float32), zeros, jax.tree_util.tree_map(jnp.zeros_like, parameters))
@@ -132,7 +133,7 @@ class Runner:
         if self.system == "jax-jit":
             self.train_with_steps(order)
         else:
-            self.carry, losses = self.epoch(self.carry, self.X, self.Y, *self.epoch_batches(order))
+            self.carry, _ = self.epoch(self.carry, self.X, self.Y, *self.epoch_batches(order))
             jax.block_until_ready(self.carry)
 
     def loss(self, X, y) -> float:
