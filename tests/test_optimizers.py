@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from numpy_mlp import MLP
-from numpy_mlp.optimizers import (OPTIMIZER_CHOICES, OPTIMIZERS, SGD, Adam, AdamW, RMSProp,
+from numpy_mlp.optimizers import (FLUSH_INTERVAL, OPTIMIZER_CHOICES, OPTIMIZERS, SGD, Adam, AdamW, RMSProp,
                                   clip_by_global_norm, make_optimizer)
 from numpy_mlp.schedules import CosineDecay, StepDecay
 
@@ -464,3 +464,20 @@ def test_the_low_level_loop_takes_any_optimizer():
         model.backward()
         optimizer.step()
     np.testing.assert_array_equal(model.forward(X) > 0.5, y > 0.5)
+
+
+@pytest.mark.parametrize("name", ["momentum", "rmsprop", "adam"])
+def test_state_of_a_gradient_that_stays_zero_never_becomes_subnormal(name):
+    """Moments of a dead unit decay geometrically; below float32's smallest normal number they are
+    flushed to 0 (subnormal arithmetic is tens of times slower), so after enough steps none is left."""
+    optimizer = make_optimizer(name, 0.01)
+    weights, gradient = np.zeros((4, 4), np.float32), np.ones((4, 4), np.float32)
+    optimizer.attach([(weights, gradient)])
+    optimizer.step()
+    gradient.fill(0)
+    tiny = np.finfo(np.float32).tiny
+    for _ in range(FLUSH_INTERVAL * 20):  # long enough for b1 = 0.9 or rho = 0.9 to reach 1e-38
+        optimizer.step()
+    for array in optimizer.state[0].values():
+        assert not np.any((array != 0) & (np.abs(array) < tiny)), f"{name} kept subnormal state"
+    assert np.all(np.isfinite(weights))

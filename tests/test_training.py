@@ -1,11 +1,13 @@
 """Training with fit: learning real problems, determinism, History, validation, early stopping,
 divergence, progress output, label mapping and dtypes."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from helpers import make_moons, make_xor
 
-from numpy_mlp import MLP, Callback, DivergenceError
+from numpy_mlp import MLP, Adam, Callback, DivergenceError, make_optimizer
 
 
 class RecordEpochs(Callback):
@@ -314,3 +316,80 @@ def test_every_array_keeps_the_model_dtype_after_fit(dtype, output, layers):
     assert model.scaler.mean.dtype == dtype and model.scaler.std.dtype == dtype
     assert model.forward(X).dtype == dtype
     assert model.predict_proba(X).dtype == dtype
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "rmsprop", "adam", "adamw"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_optimizer_state_keeps_the_model_dtype_after_an_epoch(dtype, optimizer):
+    X, y = make_moons(n_samples=64, noise=0.1, seed=0)
+    model = MLP(2, [8, 1], seed=0, dtype=dtype)
+    model.fit(X, y, epochs=1, batch_size=16, optimizer=make_optimizer(optimizer, 0.01), verbose=0)
+    arrays = [array for state in model.optimizer.state for array in state.values()]
+    assert arrays, "the optimizer keeps state"
+    assert all(array.dtype == dtype for array in arrays + model.optimizer.scratch)
+
+
+# -- the tuned training step --------------------------------------------------------------------
+
+def test_a_training_step_allocates_only_its_activations():
+    """After the first epoch, a further epoch allocates no array as large as the parameters or the data:
+    batch buffers are reused, the optimizer works in place and X is not copied."""
+    rng = np.random.default_rng(0)
+    X = rng.random((2048, 256), dtype=np.float32)
+    y = rng.integers(0, 10, len(X))
+    model = MLP(256, [512, 128, 10], output="softmax", seed=0)
+    optimizer = Adam(learning_rate=1e-3)
+    model.fit(X, y, epochs=1, batch_size=32, optimizer=optimizer, verbose=0, shuffle=True)
+    tracemalloc.start()
+    try:
+        model.fit(X, y, epochs=1, batch_size=32, optimizer=optimizer, verbose=0, shuffle=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    largest_parameter = max(value.nbytes for value, _ in model.parameters())  # 512 KiB
+    activations = 32 * (512 + 128 + 10) * 4  # one batch's layer outputs, 81 KiB
+    assert peak < largest_parameter, f"an epoch allocated {peak} bytes at its peak"
+    assert peak < 4 * activations + len(X) * 8 + 64 * 1024  # activations, the shuffled order, small change
+
+
+def plain_adam_epoch(weights, biases, X, y, batch_size, learning_rate, b1=0.9, b2=0.999, eps=1e-8):
+    """One epoch of a ReLU network with softmax cross-entropy and Adam, as the textbook writes it:
+    allocating NumPy in float64, no buffers, no folded constants (the reference for the tuned loop)."""
+    params = [p.copy() for pair in zip(weights, biases) for p in pair]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    for t, start in enumerate(range(0, len(X), batch_size), start=1):
+        x, labels = X[start:start + batch_size], y[start:start + batch_size]
+        activations, a = [x], x
+        for layer in range(len(weights)):
+            z = a @ params[2 * layer] + params[2 * layer + 1]
+            a = np.maximum(z, 0) if layer < len(weights) - 1 else z
+            activations.append(a)
+        logits = activations[-1]
+        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        grad = (probabilities - np.eye(logits.shape[1])[labels]) / len(x)
+        grads = [None] * len(params)
+        for layer in reversed(range(len(weights))):
+            grads[2 * layer] = activations[layer].T @ grad
+            grads[2 * layer + 1] = grad.sum(axis=0)
+            grad = (grad @ params[2 * layer].T) * (activations[layer] > 0)
+        for i, g in enumerate(grads):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g ** 2
+            m_hat, v_hat = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
+            params[i] = params[i] - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+    return params
+
+
+def test_the_tuned_epoch_equals_the_plain_maths():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((100, 6))
+    y = rng.integers(0, 4, len(X))
+    model = MLP(6, [16, 8, 4], output="softmax", seed=0, dtype=np.float64)
+    expected = plain_adam_epoch([layer.weights for layer in model.dense_layers],
+                                [layer.bias for layer in model.dense_layers], X, y, 32, 0.01)
+    model.fit(X, y, epochs=1, batch_size=32, optimizer=Adam(learning_rate=0.01), shuffle=False, verbose=0)
+    actual = [value for value, _ in model.parameters()]
+    for got, want in zip(actual, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray, exp_neg_abs: np.ndarray | None = None) -> np.ndarray:
     """Logistic function 1 / (1 + e^-z), without overflow for any z.
 
     With t = e^-|z| (always in (0, 1]): sigmoid(z) = 1 / (1 + t) for z >= 0 and
     t / (1 + t) for z < 0, so the exponential never sees a large positive argument.
+    ``exp_neg_abs`` is t, when the caller has computed it already.
     Keeps the dtype and shape of ``z``.
     """
-    t = np.exp(-np.abs(z))
+    t = np.exp(-np.abs(z)) if exp_neg_abs is None else exp_neg_abs
     return np.where(z >= 0, 1, t) / (1 + t)
 
 

@@ -42,11 +42,13 @@ class BinaryCrossEntropy:
 
     def forward(self, logits: np.ndarray, targets: np.ndarray) -> float:
         self.logits, self.targets = logits, targets
-        losses = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
-        return float(losses.mean())
+        # e^-|z| lies in (0, 1]: it serves log1p here and the sigmoid in backward.
+        self.exp_neg_abs = np.exp(-np.abs(logits))
+        losses = np.maximum(logits, 0) - logits * targets + np.log1p(self.exp_neg_abs)
+        return float(losses.sum()) / losses.size
 
     def backward(self) -> np.ndarray:
-        return (sigmoid(self.logits) - self.targets) / self.logits.size
+        return (sigmoid(self.logits, self.exp_neg_abs) - self.targets) / self.logits.size
 
 
 class SoftmaxCrossEntropy:
@@ -73,7 +75,7 @@ class SoftmaxCrossEntropy:
         self.targets = targets
         self.log_probabilities = log_softmax(logits)
         rows = np.arange(len(targets))
-        return float(-self.log_probabilities[rows, targets].mean())
+        return -float(self.log_probabilities[rows, targets].sum()) / len(targets)
 
     def backward(self) -> np.ndarray:
         n = len(self.targets)

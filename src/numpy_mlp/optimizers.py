@@ -45,6 +45,10 @@ def clip_by_global_norm(gradients, clip_norm: float) -> float:
     return norm
 
 
+#: how many steps pass between two flushes of subnormal state (see Optimizer.flush_subnormal_state)
+FLUSH_INTERVAL = 100
+
+
 class Optimizer:
     """Base class: holds the parameters, their state and the step count.
 
@@ -105,6 +109,20 @@ class Optimizer:
             if self.weight_decay and value.ndim > 1:
                 self.decay_weights(value, gradient, scratch, learning_rate)
             self.update(value, gradient, state, scratch, learning_rate)
+        if self.step_count % FLUSH_INTERVAL == 0:
+            self.flush_subnormal_state()
+
+    def flush_subnormal_state(self) -> None:
+        """Set state values below the dtype's smallest normal number to 0.
+
+        A weight whose gradient stays 0 (a dead ReLU's) sees its moments decay by b1 or
+        momentum at every step, into subnormal numbers, on which CPUs compute tens of times
+        slower. Those values are far too small to move any weight, so zero is as good.
+        """
+        for state, scratch in zip(self.state, self.scratch):
+            for array in state.values():
+                np.abs(array, out=scratch)
+                np.copyto(array, 0, where=scratch < np.finfo(array.dtype).tiny)
 
     def decay_weights(self, value, gradient, scratch, learning_rate) -> None:
         """L2 weight decay, the gradient of weight_decay / 2 * ||w||^2 added to the loss's."""
@@ -272,13 +290,15 @@ class Adam(Optimizer):
         np.square(gradient, out=scratch)
         scratch *= 1 - self.b2
         v += scratch
-        # w <- w - lr * m_hat / (sqrt(v_hat) + eps), with the corrections folded into scalars:
-        #    = w - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+        # w <- w - lr * m_hat / (sqrt(v_hat) + eps), reordered as the paper's section 2 suggests:
+        #    = w - step_size * m / (sqrt(v) + eps_hat),
+        #      step_size = lr * sqrt(1 - b2^t) / (1 - b1^t),  eps_hat = eps * sqrt(1 - b2^t)
+        # so the bias corrections cost two scalars instead of two passes over the arrays.
+        correction2 = math.sqrt(1 - self.b2 ** t)
         np.sqrt(v, out=scratch)
-        scratch *= 1 / math.sqrt(1 - self.b2 ** t)
-        scratch += self.eps
+        scratch += self.eps * correction2
         np.divide(m, scratch, out=scratch)
-        scratch *= learning_rate / (1 - self.b1 ** t)
+        scratch *= learning_rate * correction2 / (1 - self.b1 ** t)
         value -= scratch
 
 

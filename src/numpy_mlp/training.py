@@ -159,8 +159,10 @@ def _train_one_epoch(trainer: Trainer, features, targets, batch_size, shuffle) -
     for start in range(0, n_samples, batch_size):
         batch = order[start:start + batch_size]
         x, t = x_buffer[:len(batch)], t_buffer[:len(batch)]
-        np.take(features, batch, axis=0, out=x)
-        np.take(targets, batch, axis=0, out=t)
+        # mode="clip" because the indices are a permutation, always in range: the default
+        # mode="raise" copies the output through a temporary buffer, 4x slower here.
+        np.take(features, batch, axis=0, out=x, mode="clip")
+        np.take(targets, batch, axis=0, out=t, mode="clip")
 
         logits = model.forward_logits(x)
         loss = loss_function.forward(logits, t)
@@ -188,7 +190,7 @@ def _divergence_error(trainer: Trainer, what: str) -> DivergenceError:
 def count_correct(loss_function, logits, targets) -> float:
     """Samples classified right (for several sigmoid outputs, the mean over outputs)."""
     hits = loss_function.predicted_classes(logits) == targets
-    return float(hits.mean(axis=1).sum()) if hits.ndim == 2 else float(hits.sum())
+    return np.count_nonzero(hits) / (hits.shape[1] if hits.ndim == 2 else 1)
 
 
 def loss_and_accuracy(model, features, targets, batch_size: int = 4096) -> tuple[float, float]:

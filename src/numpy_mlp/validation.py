@@ -104,7 +104,11 @@ def check_features(X, dtype=np.float32, n_features: int | None = None, name: str
                          f"length {array.shape[0]}; use X.reshape(-1, 1) for a single feature")
     if array.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}")
-    if array.dtype.kind == "f":
+    # One pass without a temporary: a NaN or infinity makes the sum non-finite (so can an
+    # overflow of finite values, which the exact scan then clears).
+    with np.errstate(over="ignore", invalid="ignore"):
+        suspicious = array.dtype.kind == "f" and not np.isfinite(array.sum())
+    if suspicious:
         bad = ~np.isfinite(array)
         if bad.any():
             raise ValueError(f"{name} contains NaN or infinity (at {_first_bad_cell(bad)})")
