@@ -598,7 +598,7 @@ def run_mnist(args) -> int:
         predicted = model.predict(X_test)
         wrong = predicted != y_test
         plot_mnist_report(history, report["confusion_matrix"], X_test[wrong], y_test[wrong],
-                          predicted[wrong], args.plot, labels=model.classes_.tolist())
+                          predicted[wrong], args.plot, labels=model.classes_.tolist(), validation_label="test")
         print(f"report saved to {args.plot}")
     return 0
 

@@ -198,18 +198,20 @@ def plot_misclassified(images, true, predicted, ax, n_columns: int = 8, max_imag
     ax.imshow(np.ma.masked_invalid(mosaic), cmap="gray_r", interpolation="nearest")
 
 
-def plot_mnist_report(history, matrix, images, true, predicted, path, labels=None):
+def plot_mnist_report(history, matrix, images, true, predicted, path, labels=None,
+                      validation_label: str = "validation"):
     """Save one figure: learning curves on top, the confusion matrix and misclassified digits below.
 
     ``matrix`` is the (K, K) test confusion matrix; ``images``, ``true`` and ``predicted``
     the misclassified test images (n, 784) with their labels; ``labels`` the K class names
-    (0..K-1 by default). Returns the Figure.
+    (0..K-1 by default); ``validation_label`` names the held-out curves. Returns the Figure.
     """
     matrix = np.asarray(matrix)
     labels = list(range(len(matrix))) if labels is None else labels
     figure = new_figure(14, 10)
     grid = figure.add_gridspec(2, 2, height_ratios=[1, 1.5])
-    plot_learning_curves(history, figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1]))
+    plot_learning_curves(history, figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1]),
+                         validation_label)
     plot_confusion_matrix(matrix, labels, figure.add_subplot(grid[1, 0]))
     plot_misclassified(images, true, predicted, figure.add_subplot(grid[1, 1]))
     save_figure(figure, path)

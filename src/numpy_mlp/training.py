@@ -190,7 +190,7 @@ def _divergence_error(trainer: Trainer, what: str) -> DivergenceError:
 def count_correct(loss_function, logits, targets) -> float:
     """Samples classified right (for several sigmoid outputs, the mean over outputs)."""
     hits = loss_function.predicted_classes(logits) == targets
-    return np.count_nonzero(hits) / (hits.shape[1] if hits.ndim == 2 else 1)
+    return float(np.count_nonzero(hits)) / (hits.shape[1] if hits.ndim == 2 else 1)
 
 
 def loss_and_accuracy(model, features, targets, batch_size: int = 4096) -> tuple[float, float]:
