@@ -82,6 +82,12 @@ def blas_info() -> list[dict]:
     return threadpool_info()
 
 
+def blas_threads() -> dict | None:
+    """Threads of each BLAS/OpenMP library loaded, by library (None without threadpoolctl)."""
+    info = blas_info()
+    return {entry["internal_api"]: entry["num_threads"] for entry in info} if info else None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS), required=True)
@@ -105,3 +111,4 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

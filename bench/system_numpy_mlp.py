@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from gemm_rate import blas_threads
 
 import numpy_mlp
 from numpy_mlp import MLP
@@ -55,11 +56,7 @@ class Runner:
         return str(self.model.parameters()[0][0].dtype)
 
     def threads(self):
-        try:
-            from threadpoolctl import threadpool_info
-        except ImportError:
-            return None
-        return {info["internal_api"]: info["num_threads"] for info in threadpool_info()}
+        return blas_threads()
 
     def versions(self):
         return {"numpy_mlp": numpy_mlp.__version__, "numpy": np.__version__}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from gemm_rate import blas_threads
 import sklearn
 from sklearn.neural_network import MLPClassifier
 
@@ -45,11 +46,7 @@ class Runner:
         return str(self.classifier.coefs_[0].dtype) if hasattr(self.classifier, "coefs_") else "?"
 
     def threads(self):
-        try:
-            from threadpoolctl import threadpool_info
-        except ImportError:
-            return None
-        return {info["internal_api"]: info["num_threads"] for info in threadpool_info()}
+        return blas_threads()
 
     def versions(self):
         return {"scikit-learn": sklearn.__version__}

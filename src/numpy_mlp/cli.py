@@ -471,39 +471,36 @@ def demo_breast_cancer(out_dir) -> None:
     except ImportError:
         print("\nbreast cancer: skipped, scikit-learn is not installed (pip install numpy-mlp[sklearn])")
         return
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
     model = MLP(X.shape[1], [16, 8, 1], seed=0, standardize=True)
-    history = model.fit(X_train, y_train, epochs=50, batch_size=32, learning_rate=0.05,
-                        validation_data=(X_test, y_test), verbose=0)
-    print(f"\nbreast cancer (Wisconsin), MLP 30-16-8-1, {len(X_train)} training and "
-          f"{len(X_test)} test samples, 50 epochs:")
-    print(f"  train: {format_metrics(model.evaluate(X_train, y_train))}")
-    print(f"  test:  {format_metrics(model.evaluate(X_test, y_test))}")
-    if out_dir is not None:
-        from .plotting import plot_history
-        path = os.path.join(out_dir, "breast_cancer_learning_curves.png")
-        plot_history(history, path, validation_label="test")
-        print(f"  learning curves saved to {path}")
+    train_and_report(model, "breast cancer (Wisconsin), MLP 30-16-8-1", X, y, epochs=50,
+                     learning_rate=0.05, out_dir=out_dir, name="breast_cancer")
 
 
 def demo_moons(out_dir) -> None:
     X, y = make_moons(n_samples=1000, noise=0.15, seed=0)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
     model = MLP(2, [16, 16, 1], seed=0)
-    history = model.fit(X_train, y_train, epochs=200, batch_size=32, learning_rate=0.1,
+    train_and_report(model, "two moons (noise 0.15), MLP 2-16-16-1", X, y, epochs=200,
+                     learning_rate=0.1, out_dir=out_dir, name="moons")
+    if out_dir is not None:
+        from .plotting import plot_decision_boundary
+        boundary = os.path.join(out_dir, "moons_decision_boundary.png")
+        plot_decision_boundary(model, X, y, boundary, title="Two moons: decision boundary")
+        print(f"  decision boundary saved to {boundary}")
+
+
+def train_and_report(model, title, X, y, epochs, learning_rate, out_dir, name) -> None:
+    """Split 80/20 (stratified, seed 0), train, print train and test metrics, plot the curves."""
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
+    history = model.fit(X_train, y_train, epochs=epochs, batch_size=32, learning_rate=learning_rate,
                         validation_data=(X_test, y_test), verbose=0)
-    print(f"\ntwo moons (noise 0.15), MLP 2-16-16-1, {len(X_train)} training and "
-          f"{len(X_test)} test samples, 200 epochs:")
+    print(f"\n{title}, {len(X_train)} training and {len(X_test)} test samples, {epochs} epochs:")
     print(f"  train: {format_metrics(model.evaluate(X_train, y_train))}")
     print(f"  test:  {format_metrics(model.evaluate(X_test, y_test))}")
     if out_dir is not None:
-        from .plotting import plot_decision_boundary, plot_history
-        curves = os.path.join(out_dir, "moons_learning_curves.png")
-        boundary = os.path.join(out_dir, "moons_decision_boundary.png")
+        from .plotting import plot_history
+        curves = os.path.join(out_dir, f"{name}_learning_curves.png")
         plot_history(history, curves, validation_label="test")
-        plot_decision_boundary(model, X, y, boundary, title="Two moons: decision boundary")
         print(f"  learning curves saved to {curves}")
-        print(f"  decision boundary saved to {boundary}")
 
 
 # -- mnist ------------------------------------------------------------------------------------

@@ -11,40 +11,44 @@ import numpy as np
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
-def check_positive_int(value, name: str) -> int:
-    """``value`` as an int >= 1, or a ValueError/TypeError naming ``name``."""
+def check_int(value, name: str, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``, or a TypeError/ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
+    if value < minimum:
+        wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {wanted}, got {value}")
     return int(value)
 
 
-def check_positive_float(value, name: str) -> float:
-    """``value`` as a finite float > 0, or an error naming ``name``."""
+def check_float(value, name: str, positive: bool) -> float:
+    """``value`` as a finite float, > 0 (``positive``) or >= 0, or an error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
+    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        wanted = "a positive finite number" if positive else "a finite number >= 0"
+        raise ValueError(f"{name} must be {wanted}, got {value}")
     return float(value)
 
 
-def check_non_negative_float(value, name: str) -> float:
-    """``value`` as a finite float >= 0, or an error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
+def check_positive_int(value, name: str) -> int:
+    """``value`` as an int >= 1."""
+    return check_int(value, name, 1)
 
 
 def check_non_negative_int(value, name: str) -> int:
-    """``value`` as an int >= 0, or an error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value}")
-    return int(value)
+    """``value`` as an int >= 0."""
+    return check_int(value, name, 0)
+
+
+def check_positive_float(value, name: str) -> float:
+    """``value`` as a finite float > 0."""
+    return check_float(value, name, positive=True)
+
+
+def check_non_negative_float(value, name: str) -> float:
+    """``value`` as a finite float >= 0."""
+    return check_float(value, name, positive=False)
 
 
 def check_decay_factor(value, name: str) -> float:
