@@ -231,3 +231,13 @@ def test_constructor_rejects_bad_arguments():
         MLP(2, [1], output="softmax")
     with pytest.raises(ValueError, match="unknown activation"):
         MLP(2, [1], activation="swish")
+
+
+def test_forward_refuses_a_single_sample_that_is_not_a_batch():
+    """The course notebook passed X[i] (shape (2,)) to forward: a batch of one is X[i:i + 1]."""
+    model = MLP(2, [4, 1], seed=0)
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 2\).*reshape\(1, -1\)"):
+        model.forward(np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 2\)"):
+        model.forward(np.zeros((3, 5)))
+    assert model.forward(np.array([[0.0, 1.0]])).shape == (1, 1)

@@ -84,7 +84,12 @@ class MLP:
 
         The logits are kept in ``self.logits`` for ``loss``.
         """
-        self.logits = self.forward_logits(np.asarray(X, dtype=self.dtype))
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            # A single sample is a batch of one: the course notebook's forward(X[i]) bug.
+            raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {X.shape}; "
+                             "for one sample use X.reshape(1, -1)")
+        self.logits = self.forward_logits(X)
         return self.loss_function.probabilities(self.logits)
 
     def loss(self, y) -> float:
@@ -210,12 +215,11 @@ class MLP:
         """Labels: the model's classes (threshold on the probability for sigmoid outputs)."""
         probabilities = self.predict_proba(X)
         if self.output == "softmax":
-            return self.classes_[probabilities.argmax(axis=1)] if self.classes_ is not None \
-                else probabilities.argmax(axis=1)
-        above = probabilities >= threshold
-        if self.n_outputs > 1:
-            return above.astype(int)
-        return self.classes_[above.astype(int)] if self.classes_ is not None else above.astype(int)
+            indices = probabilities.argmax(axis=1)
+        else:
+            indices = (probabilities >= threshold).astype(int)
+        # Multi-label outputs (and a model trained with the low-level loop) have no class names.
+        return indices if self.classes_ is None else self.classes_[indices]
 
     def predict_logits_in_batches(self, features: np.ndarray, transform=None, batch_size: int = 4096):
         """Logits of already-prepared features, computed in chunks to bound memory."""
@@ -226,7 +230,7 @@ class MLP:
         return np.concatenate(chunks)
 
     def evaluate(self, X, y) -> dict:
-        """Loss and classification metrics on (X, y); see ``metrics.classification_report``."""
+        """Loss and classification metrics on (X, y); see ``metrics.evaluate_model``."""
         from .metrics import evaluate_model
         return evaluate_model(self, X, y)
 
