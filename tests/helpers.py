@@ -1,10 +1,15 @@
-"""Shared test helpers: the finite-difference gradient checker and small datasets."""
+"""Shared test helpers: the finite-difference gradient checker, small datasets, MNIST's folder,
+and a local HTTP server."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import socket
+import threading
 import warnings
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +94,42 @@ def make_moons(n_samples: int = 400, noise: float = 0.1, seed: int = 0, dtype=np
     y = np.r_[np.zeros(n_upper, dtype=int), np.ones(n_lower, dtype=int)]
     order = rng.permutation(n_samples)
     return X[order].astype(dtype), y[order]
+
+
+# -- a local HTTP server for the downloader's tests ---------------------------------------------
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder without logging each request to standard error."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory, handler=QuietHandler):
+    """An HTTP server on 127.0.0.1 (a free port) serving ``directory``; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def refused_url() -> str:
+    """A URL on a port that was free a moment ago, so connecting to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
+def without_proxy(monkeypatch) -> None:
+    """A proxy set in the environment must not intercept requests to 127.0.0.1."""
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.setenv("NO_PROXY", "*")

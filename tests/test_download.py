@@ -1,24 +1,13 @@
 """download_file against real HTTP servers on 127.0.0.1: good, corrupt, interrupted, stalled, mirrors."""
 
-import contextlib
-import functools
 import hashlib
-import socket
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
+from helpers import QuietHandler, refused_url, serve, without_proxy
 
 from numpy_mlp.datasets.download import ChecksumError, DownloadError, download_file, sha256_file
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Serves a folder without logging each request to standard error."""
-
-    def log_message(self, format, *args):
-        pass
 
 
 class InterruptedHandler(QuietHandler):
@@ -37,35 +26,9 @@ class StallingHandler(QuietHandler):
         time.sleep(1.0)
 
 
-@contextlib.contextmanager
-def serve(directory, handler=QuietHandler):
-    """An HTTP server on 127.0.0.1 (a free port) serving ``directory``; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def refused_url() -> str:
-    """A URL on a port that was free a moment ago, so connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
-
-
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch):
-    """A proxy set in the environment must not intercept requests to 127.0.0.1."""
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.setenv("NO_PROXY", "*")
+    without_proxy(monkeypatch)
 
 
 @pytest.fixture

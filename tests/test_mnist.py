@@ -4,8 +4,7 @@ import shutil
 
 import numpy as np
 import pytest
-from helpers import require_mnist
-from test_download import refused_url, serve
+from helpers import refused_url, require_mnist, serve, without_proxy
 
 from numpy_mlp.datasets.download import ChecksumError, DownloadError, sha256_file
 from numpy_mlp.datasets.mnist import ENV_VAR, SHA256, cache_dir, fetch_mnist, load_mnist
@@ -23,10 +22,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "cache"))
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.setenv("NO_PROXY", "*")
+    without_proxy(monkeypatch)
 
 
 @pytest.fixture(scope="module")

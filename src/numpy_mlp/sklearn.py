@@ -1,0 +1,129 @@
+"""A scikit-learn estimator around ``MLP``: pipelines, cross-validation and grid search.
+
+``MLPClassifier`` is a thin adapter: scikit-learn's helpers check the inputs and record
+``n_features_in_`` (and ``feature_names_in_`` for a DataFrame), then a numpy_mlp ``MLP``
+is built and trained by numpy_mlp's own ``fit``. Needs the extra: pip install numpy-mlp[sklearn].
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.utils import check_random_state
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted
+except ImportError as error:
+    raise ImportError("numpy_mlp.sklearn needs scikit-learn; install it with: "
+                      "pip install numpy-mlp[sklearn]") from error
+
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError:  # scikit-learn < 1.6 has the same helper as an estimator method
+    def validate_data(estimator, *args, **kwargs):
+        return estimator._validate_data(*args, **kwargs)
+
+from .network import MLP
+from .optimizers import make_optimizer
+from .validation import check_dtype
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """A numpy_mlp ``MLP`` with scikit-learn's estimator API (fit, predict, predict_proba, score).
+
+    The output follows the labels, as in the CLI: two classes get one sigmoid output
+    p = P(classes_[1] | x), K > 2 classes a softmax over K outputs. The network is
+    ``MLP(n_features, [*hidden_layer_sizes, n_outputs])``, trained for ``epochs`` passes of
+    mini-batches of ``batch_size`` by ``make_optimizer(optimizer, learning_rate, weight_decay)``.
+
+    optimizer: sgd, momentum, nesterov, rmsprop, adam or adamw; learning_rate a number or
+        a schedule (``numpy_mlp.schedules``); weight_decay None keeps the optimizer's default.
+    early_stopping: hold out ``validation_fraction`` of the training rows, stop when the
+        validation loss has not improved for ``patience`` epochs and keep the best weights.
+    standardize: learn (x - mean) / std on the training rows (inside the model).
+    random_state: None, an int (the ``MLP`` seed) or a ``numpy.random.RandomState``.
+
+    Fitted attributes: classes_, n_features_in_, feature_names_in_ (DataFrame input only),
+    model_ (the ``MLP``), history_ (its ``History``), n_iter_ (epochs run), loss_curve_
+    (the training loss of each epoch).
+    """
+
+    def __init__(self, hidden_layer_sizes=(16,), activation="relu", optimizer="adam",
+                 learning_rate=1e-3, weight_decay=None, epochs=200, batch_size=32,
+                 early_stopping=False, validation_fraction=0.1, patience=10, standardize=True,
+                 dtype="float32", random_state=None, verbose=0):
+        # scikit-learn's rule: store the parameters as given; fit checks them.
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.standardize = standardize
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y):
+        """Train a new network on X (n_samples, n_features) and labels y (n_samples,); returns self."""
+        dtype = check_dtype(self.dtype)
+        X, y = validate_data(self, X, y, dtype=dtype)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(f"a classifier needs samples of at least 2 classes, but y has only "
+                             f"one class: {self.classes_[0]!r}")
+
+        output, n_outputs = ("sigmoid", 1) if n_classes == 2 else ("softmax", n_classes)
+        hidden = self.hidden_layer_sizes
+        hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+        model = MLP(X.shape[1], [*hidden, n_outputs], activation=self.activation, output=output,
+                    seed=_seed(self.random_state), dtype=dtype, standardize=self.standardize)
+        # The model keeps the labels and column names, so model_.save() makes a file the CLI can use.
+        model.classes_ = self.classes_
+        if hasattr(self, "feature_names_in_"):
+            model.feature_names_ = [str(name) for name in self.feature_names_in_]
+
+        optimizer = make_optimizer(self.optimizer, self.learning_rate, weight_decay=self.weight_decay)
+        validation = {}
+        if self.early_stopping:
+            validation = {"validation_split": self.validation_fraction, "early_stopping": self.patience}
+        self.history_ = model.fit(X, y, epochs=self.epochs, batch_size=self.batch_size,
+                                  optimizer=optimizer, verbose=self.verbose, **validation)
+        self.model_ = model
+        self.n_iter_ = len(self.history_.epochs)
+        self.loss_curve_ = list(self.history_["loss"])
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (n_samples, n_classes), columns in the order of ``classes_``.
+
+        For two classes the one sigmoid output p gives the columns [1 - p, p].
+        The probabilities are float64 so that each row sums to 1 to float64 precision.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=self.model_.dtype)
+        probabilities = self.model_.predict_proba(X)
+        if probabilities.ndim == 1:
+            return np.column_stack([1.0 - probabilities, probabilities])
+        return probabilities
+
+    def predict(self, X) -> np.ndarray:
+        """Labels from ``classes_``: the class of highest probability for each row."""
+        probabilities = self.predict_proba(X)
+        return self.classes_[probabilities.argmax(axis=1)]
+
+
+def _seed(random_state):
+    """The ``MLP`` seed: None or an int as given, else an int drawn from a RandomState."""
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return random_state
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
