@@ -225,7 +225,7 @@ def test_demo(tmp_path, capsys):
 
 
 def test_demo_without_optional_packages(tmp_path, capsys, monkeypatch):
-    import numpy_mlp.cli as cli
+    import numpy_mlp.cli.demo as cli
 
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)

@@ -14,7 +14,6 @@ learning_rate); its decay then starts at 0 as if the run began there.
 from __future__ import annotations
 
 import math
-import numbers
 
 from .validation import (check_decay_factor, check_non_negative_float, check_non_negative_int,
                          check_positive_float, check_positive_int)

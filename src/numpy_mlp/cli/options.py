@@ -1,0 +1,204 @@
+"""What every command shares: argument types, optimizer and resume options, metrics lines."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import numbers
+import sys
+
+from ..network import MLP
+from ..optimizers import OPTIMIZER_CHOICES, SGD, Optimizer, make_optimizer
+from ..schedules import SCHEDULES, Schedule, make_schedule
+from ..serialization import load
+
+
+def note(message: str) -> None:
+    """Progress and notes: standard error, so that standard output holds only results."""
+    print(message, file=sys.stderr)
+
+
+# -- argument types ---------------------------------------------------------------------------
+
+def argument_type(convert, is_valid, expected: str):
+    """An argparse type: ``convert`` the text and check it with ``is_valid``, else say what was expected."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not is_valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
+
+
+# NaN fails every comparison, so these refuse "nan" too.
+positive_int = argument_type(int, lambda value: value >= 1, "a positive integer")
+non_negative_int = argument_type(int, lambda value: value >= 0, "an integer >= 0")
+positive_float = argument_type(float, lambda value: 0 < value < math.inf, "a positive number")
+non_negative_float = argument_type(float, lambda value: 0 <= value < math.inf, "a number >= 0")
+fraction = argument_type(float, lambda value: 0 <= value < 1, "a fraction in [0, 1)")
+
+
+class StoreGiven(argparse.Action):
+    """Store an option's value as argparse does, and record that the user typed the option.
+
+    ``--resume`` needs the difference: a default ``--layers`` says nothing about the loaded
+    model, while a typed one that contradicts it is a mistake worth reporting.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given_options = given_options(namespace) | {self.dest}
+
+
+def given_options(args: argparse.Namespace) -> frozenset:
+    """The destinations (``"layers"``, ``"learning_rate"``...) of the StoreGiven options typed."""
+    return getattr(args, "given_options", frozenset())
+
+
+def option_name(dest: str) -> str:
+    """'--learning-rate' for the destination 'learning_rate'."""
+    return "--" + dest.replace("_", "-")
+
+
+def format_value(value) -> str:
+    """An option's value as it would be typed: '256 128' for a list."""
+    return " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+# -- optimizer options ------------------------------------------------------------------------
+# Every training command declares its optimizer options with add_optimizer_arguments and gets
+# its optimizer from training_optimizer (a new one from the options, or the one --resume loads).
+
+def add_optimizer_arguments(parser: argparse.ArgumentParser, learning_rate: float = 0.1,
+                            optimizer: str = "sgd", lr_schedule: str = "constant",
+                            weight_decay: float | None = None) -> None:
+    """The optimizer options, with this command's defaults (weight_decay None: the algorithm's own)."""
+    default_decay = "0, and 0.01 for adamw" if weight_decay is None else f"{weight_decay:g}"
+    group = parser.add_argument_group(
+        "optimizer", "With --resume and a model saved with its optimizer, that optimizer continues "
+                     "(its state, step count and schedule); options that contradict it are an error.")
+    group.add_argument("--optimizer", choices=OPTIMIZER_CHOICES, default=optimizer, action=StoreGiven,
+                       help="sgd: plain gradient descent; momentum, nesterov: SGD with (Nesterov) "
+                            "momentum; rmsprop; adam; adamw: Adam with decoupled weight decay "
+                            "(default: %(default)s)")
+    group.add_argument("--learning-rate", type=positive_float, default=learning_rate, metavar="LR",
+                       action=StoreGiven, help="step size; with a schedule, its starting value "
+                                               "(default: %(default)s)")
+    group.add_argument("--lr-schedule", choices=tuple(SCHEDULES), default=lr_schedule, action=StoreGiven,
+                       help="how the rate changes over the run, per mini-batch: constant; step (divided "
+                            "by 10 every third of the run); exponential (down 100-fold by the end); "
+                            "cosine (down to 0 by the end) (default: %(default)s)")
+    group.add_argument("--warmup-epochs", type=non_negative_int, default=0, metavar="N", action=StoreGiven,
+                       help="raise the rate linearly from near 0 over the first N epochs, then follow "
+                            "the schedule (default: %(default)s)")
+    group.add_argument("--momentum", type=fraction, default=0.9, action=StoreGiven,
+                       help="momentum of --optimizer momentum and nesterov (default: %(default)s)")
+    group.add_argument("--beta1", type=fraction, default=0.9, action=StoreGiven,
+                       help="Adam's decay of the gradient mean (default: %(default)s)")
+    group.add_argument("--beta2", type=fraction, default=0.999, action=StoreGiven,
+                       help="Adam's decay of the squared-gradient mean (default: %(default)s)")
+    group.add_argument("--rho", type=fraction, default=0.9, action=StoreGiven,
+                       help="RMSProp's decay of the squared-gradient mean (default: %(default)s)")
+    group.add_argument("--eps", type=positive_float, default=1e-8, action=StoreGiven,
+                       help="added to the denominator of RMSProp, Adam and AdamW (default: %(default)s)")
+    group.add_argument("--weight-decay", type=non_negative_float, default=weight_decay, metavar="WD",
+                       action=StoreGiven, help="L2 weight decay of the weight matrices, decoupled for "
+                                               f"adamw (default: {default_decay})")
+    group.add_argument("--clip-norm", type=positive_float, default=None, metavar="NORM", action=StoreGiven,
+                       help="rescale the gradients when their global L2 norm exceeds NORM (default: no clipping)")
+
+
+def build_optimizer(args: argparse.Namespace, steps_per_epoch: int) -> Optimizer:
+    """A new optimizer from the options; a schedule spans this run's --epochs.
+
+    An epoch is ``steps_per_epoch`` mini-batches, so a schedule of --epochs E with
+    --warmup-epochs W lasts E * steps_per_epoch steps, the first W * steps_per_epoch warming up.
+    """
+    learning_rate = args.learning_rate
+    if args.lr_schedule != "constant" or args.warmup_epochs:
+        if args.warmup_epochs >= args.epochs:
+            raise ValueError(f"--warmup-epochs ({args.warmup_epochs}) must be fewer than --epochs ({args.epochs})")
+        learning_rate = make_schedule(args.lr_schedule, args.learning_rate,
+                                      total_steps=args.epochs * steps_per_epoch,
+                                      warmup_steps=args.warmup_epochs * steps_per_epoch)
+    return make_optimizer(args.optimizer, learning_rate, weight_decay=args.weight_decay,
+                          clip_norm=args.clip_norm, momentum=args.momentum, beta1=args.beta1,
+                          beta2=args.beta2, eps=args.eps, rho=args.rho)
+
+
+def training_optimizer(model: MLP, args: argparse.Namespace, n_train: int) -> Optimizer:
+    """The optimizer of this run: the resumed model's own, if it was saved with one, else a new one."""
+    steps_per_epoch = math.ceil(n_train / args.batch_size)
+    if model.optimizer is None:
+        if args.resume:
+            note(f"{args.resume} was saved without its optimizer: a new {args.optimizer} optimizer "
+                 "starts from the options")
+        return build_optimizer(args, steps_per_epoch)
+    check_optimizer_options(model.optimizer, args, steps_per_epoch)
+    if model.optimizer.current_learning_rate() == 0:
+        raise ValueError(f"the learning-rate schedule saved in {args.resume} has ended at rate 0 "
+                         f"(step {model.optimizer.step_count}), so more epochs would not change the "
+                         "model; train a new one with more --epochs instead")
+    return model.optimizer
+
+
+def saved_optimizer_options(optimizer: Optimizer, steps_per_epoch: int) -> dict:
+    """The option values that describe a saved optimizer, keyed like the parsed arguments."""
+    rate = optimizer.learning_rate
+    schedule = rate if isinstance(rate, Schedule) else None
+    if isinstance(optimizer, SGD):
+        name = "nesterov" if optimizer.nesterov else "momentum" if optimizer.momentum else "sgd"
+    else:
+        name = optimizer.name
+    options = {"optimizer": name,
+               "learning_rate": schedule.learning_rate if schedule else rate,
+               "lr_schedule": schedule.name if schedule else "constant",
+               "warmup_epochs": schedule.warmup_steps / steps_per_epoch if schedule else 0,
+               "weight_decay": optimizer.weight_decay, "clip_norm": optimizer.clip_norm}
+    # Hyperparameters the algorithm uses (plain SGD ignores --momentum, as a new run would).
+    for attribute, dest in (("momentum", "momentum"), ("b1", "beta1"), ("b2", "beta2"),
+                            ("eps", "eps"), ("rho", "rho")):
+        if hasattr(optimizer, attribute) and not (dest == "momentum" and name == "sgd"):
+            options[dest] = getattr(optimizer, attribute)
+    return options
+
+
+def check_optimizer_options(optimizer: Optimizer, args: argparse.Namespace, steps_per_epoch: int) -> None:
+    """Refuse optimizer options typed with --resume that contradict the optimizer saved in the model."""
+    saved = saved_optimizer_options(optimizer, steps_per_epoch)
+    for dest in sorted(given_options(args) & saved.keys()):
+        if getattr(args, dest) != saved[dest]:
+            raise ValueError(f"{option_name(dest)} {format_value(getattr(args, dest))} contradicts the "
+                             f"optimizer saved in {args.resume} ({option_name(dest)} "
+                             f"{format_value(saved[dest])}), which --resume continues; leave "
+                             f"{option_name(dest)} out")
+
+
+def add_resume_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--resume", metavar="MODEL.npz",
+                        help="continue training this saved model (with its optimizer, when saved with "
+                             "one) for --epochs more epochs; architecture options must match it")
+
+
+def load_for_resume(args: argparse.Namespace, architecture) -> MLP:
+    """The model of --resume, with the architecture options that contradict it refused.
+
+    ``architecture(model)`` gives the model's value of each architecture option, keyed like the
+    parsed arguments; those values replace the defaults in ``args``.
+    """
+    model = load(args.resume)
+    for dest, value in architecture(model).items():
+        if dest in given_options(args) and getattr(args, dest) != value:
+            raise ValueError(f"{option_name(dest)} {format_value(getattr(args, dest))} contradicts the "
+                             f"model to resume, {args.resume}, which has {option_name(dest)} "
+                             f"{format_value(value)}; leave {option_name(dest)} out or give the same value")
+        setattr(args, dest, value)
+    return model
+
+def format_metrics(report: dict) -> str:
+    """'loss 0.1234  accuracy 0.9876 ...': the scalar metrics of an ``evaluate`` report."""
+    return "  ".join(f"{name} {value:.4f}" for name, value in report.items()
+                     if isinstance(value, numbers.Real) and not isinstance(value, bool))
