@@ -166,7 +166,7 @@ def assert_one_line_error(capsys, *fragments):
     ("x1,answer\n1,a\n2,b,7\n", ["line 3", "3 fields, but the header has 2"]),
     ("x1,answer\n1,a\n,b\n", ["line 3", "missing value in column 'x1'"]),
     ("", ["the file is empty"]),
-    ("x1,answer\n1,a\n2,a\n", ["a single class"]),
+    ("x1,answer\n1,a\n2,a\n", ["only one class"]),
 ])
 def test_bad_csv_gives_exit_2_and_one_line(tmp_path, capsys, text, fragments):
     (tmp_path / "bad.csv").write_text(text)

@@ -241,3 +241,12 @@ def test_forward_refuses_a_single_sample_that_is_not_a_batch():
     with pytest.raises(ValueError, match=r"shape \(n_samples, 2\)"):
         model.forward(np.zeros((3, 5)))
     assert model.forward(np.array([[0.0, 1.0]])).shape == (1, 1)
+
+
+def test_for_labels_fits_the_output_to_the_number_of_classes():
+    binary = MLP.for_labels(3, [4], np.array(["no", "yes", "no"]), seed=0)
+    assert (binary.output, binary.n_outputs, binary.classes_.tolist()) == ("sigmoid", 1, ["no", "yes"])
+    three = MLP.for_labels(3, [4], np.array([7, 3, 5, 3]), seed=0)
+    assert (three.output, three.n_outputs, three.classes_.tolist()) == ("softmax", 3, [3, 5, 7])
+    with pytest.raises(ValueError, match="only one class: 'a'"):
+        MLP.for_labels(3, [4], np.array(["a", "a"]))

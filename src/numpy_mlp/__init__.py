@@ -1,6 +1,8 @@
 """numpy-mlp: a multilayer perceptron with every line of backpropagation written by hand in NumPy.
 
-The public names, by concept (each module holds one):
+The public names, by concept (each module holds one). Also: ``numpy_mlp.datasets`` (CSV, IDX,
+MNIST, synthetic sets), ``numpy_mlp.plotting`` (needs matplotlib) and ``numpy_mlp.sklearn``
+(``MLPClassifier``, a scikit-learn estimator; needs scikit-learn).
 """
 
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh, log_softmax, sigmoid, softmax

@@ -8,6 +8,7 @@ A callback stops training by setting ``trainer.stop_training = True``.
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import time
 
@@ -93,11 +94,11 @@ class EarlyStopping(Callback):
 
     def __init__(self, patience: int = 10, monitor: str = "auto", min_delta: float = 0.0,
                  restore_best_weights: bool = True):
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
             raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
         if not (isinstance(min_delta, (int, float)) and min_delta >= 0):
             raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
-        self.patience, self.monitor, self.min_delta = patience, monitor, float(min_delta)
+        self.patience, self.monitor, self.min_delta = int(patience), monitor, float(min_delta)
         self.restore_best_weights = restore_best_weights
 
     def on_train_begin(self, trainer):

@@ -70,6 +70,23 @@ class MLP:
         self.optimizer = None  # the last optimizer fit used, kept for resuming
         self.epochs_trained = 0
 
+    @classmethod
+    def for_labels(cls, n_features: int, hidden_layers, y, name: str = "y", **options) -> "MLP":
+        """An MLP whose output fits the labels y: one sigmoid output for two classes, a softmax
+        over K outputs for K > 2 (``options`` go to the constructor).
+
+        ``classes_`` is set from all of y, so a class that a training split lacks is still known.
+        """
+        labels = np.asarray(y)
+        classes = np.unique(labels)
+        if len(classes) < 2:
+            raise ValueError(f"a classifier needs samples of at least 2 classes, but {name} has only "
+                             f"one class: {classes.tolist()[0]!r}")
+        output, n_outputs = ("sigmoid", 1) if len(classes) == 2 else ("softmax", len(classes))
+        model = cls(n_features, [*hidden_layers, n_outputs], output=output, **options)
+        model.classes_ = infer_classes(labels, len(classes))
+        return model
+
     # -- the low-level API: forward, loss, backward, optimize ---------------------------------
 
     def forward_logits(self, X: np.ndarray) -> np.ndarray:

@@ -76,19 +76,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         dtype = check_dtype(self.dtype)
         X, y = validate_data(self, X, y, dtype=dtype)
         check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(f"a classifier needs samples of at least 2 classes, but y has only "
-                             f"one class: {self.classes_[0]!r}")
-
-        output, n_outputs = ("sigmoid", 1) if n_classes == 2 else ("softmax", n_classes)
         hidden = self.hidden_layer_sizes
         hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
-        model = MLP(X.shape[1], [*hidden, n_outputs], activation=self.activation, output=output,
-                    seed=_seed(self.random_state), dtype=dtype, standardize=self.standardize)
+        model = MLP.for_labels(X.shape[1], hidden, y, activation=self.activation, seed=_seed(self.random_state),
+                               dtype=dtype, standardize=self.standardize)
+        self.classes_ = model.classes_
         # The model keeps the labels and column names, so model_.save() makes a file the CLI can use.
-        model.classes_ = self.classes_
         if hasattr(self, "feature_names_in_"):
             model.feature_names_ = [str(name) for name in self.feature_names_in_]
 
@@ -107,17 +100,20 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities (n_samples, n_classes), columns in the order of ``classes_``.
 
         For two classes the one sigmoid output p gives the columns [1 - p, p].
-        The probabilities are float64 so that each row sums to 1 to float64 precision.
+        The result is float64, whatever the model's dtype: a float32 softmax row sums to 1
+        only within a few 1e-7, so the rows are renormalised in float64 (scikit-learn's
+        checks and metrics expect sums of 1 to float64 precision).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype)
-        probabilities = self.model_.predict_proba(X)
+        probabilities = self.model_.predict_proba(X).astype(np.float64)
         if probabilities.ndim == 1:
             return np.column_stack([1.0 - probabilities, probabilities])
-        return probabilities
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
         """Labels from ``classes_``: the class of highest probability for each row."""
+        # argmax of predict_proba rather than the model's threshold, so the two always agree
         probabilities = self.predict_proba(X)
         return self.classes_[probabilities.argmax(axis=1)]
 

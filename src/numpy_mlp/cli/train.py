@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..activations import ACTIVATIONS
 from ..datasets import read_csv, train_test_split
 from ..network import MLP
-from ..preprocessing import infer_classes
 from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, fraction,
                       load_for_resume, note, positive_int, training_optimizer)
 
@@ -57,8 +54,8 @@ def run_train(args) -> int:
             raise ValueError(f"{args.data} has the feature columns {', '.join(feature_names)}, but "
                              f"{args.resume} was trained on {', '.join(model.feature_names_)}")
     else:
-        model = build_classifier(X.shape[1], y, args.layers, args.activation, args.seed,
-                                 target_name=f"{args.data}: the column {args.target!r}")
+        model = MLP.for_labels(X.shape[1], args.layers, y, name=f"{args.data}: the column {args.target!r}",
+                               activation=args.activation, seed=args.seed, standardize=True)
     model.feature_names_ = feature_names  # predict picks these columns by name
     if args.test_size > 0:
         X_train, X_test, y_train, y_test = train_test_split(X, y, args.test_size, seed=args.seed,
@@ -85,21 +82,5 @@ def run_train(args) -> int:
         plot_history(history, args.plot, validation_label="test")
         print(f"learning curves saved to {args.plot}")
     return 0
-
-
-def build_classifier(n_features: int, y, hidden_layers, activation="relu", seed=None,
-                     target_name: str = "the target") -> MLP:
-    """A standardising MLP for the labels y: one sigmoid output for two classes, a softmax for more.
-
-    ``classes_`` is set from all of y, so a class that a small training split lacks is still known.
-    """
-    n_classes = len(np.unique(y))
-    if n_classes < 2:
-        raise ValueError(f"{target_name} has a single class ({y[0]}); a classifier needs at least two")
-    output, n_outputs = ("sigmoid", 1) if n_classes == 2 else ("softmax", n_classes)
-    model = MLP(n_features, [*hidden_layers, n_outputs], activation=activation, output=output,
-                seed=seed, standardize=True)
-    model.classes_ = infer_classes(y, n_classes)
-    return model
 
 
