@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from numpy_mlp.datasets import make_moons, make_xor  # noqa: F401  (the tests' small datasets)
+
 MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 
@@ -73,27 +75,6 @@ def require_mnist() -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message + " (CI=true: the shared data must be there)")
     pytest.skip(message)
-
-
-def make_xor(dtype=np.float64):
-    """The four XOR points and their labels."""
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
-    return X, np.array([0, 1, 1, 0])
-
-
-def make_moons(n_samples: int = 400, noise: float = 0.1, seed: int = 0, dtype=np.float64):
-    """Two interleaving half circles in 2-D, labels 0/1 (scikit-learn's make_moons, in NumPy)."""
-    rng = np.random.default_rng(seed)
-    n_upper = n_samples // 2
-    n_lower = n_samples - n_upper
-    angle_upper = np.linspace(0, np.pi, n_upper)
-    angle_lower = np.linspace(0, np.pi, n_lower)
-    upper = np.column_stack([np.cos(angle_upper), np.sin(angle_upper)])
-    lower = np.column_stack([1 - np.cos(angle_lower), 0.5 - np.sin(angle_lower)])
-    X = np.vstack([upper, lower]) + noise * rng.standard_normal((n_samples, 2))
-    y = np.r_[np.zeros(n_upper, dtype=int), np.ones(n_lower, dtype=int)]
-    order = rng.permutation(n_samples)
-    return X[order].astype(dtype), y[order]
 
 
 # -- a local HTTP server for the downloader's tests ---------------------------------------------
