@@ -54,6 +54,14 @@ def assert_gradients_match(analytic, numeric, tolerance: float = 1e-6) -> None:
     assert error < tolerance, f"relative error {error:.3g} >= {tolerance:g}"
 
 
+def assert_loss_gradient_matches(loss, logits: np.ndarray, targets: np.ndarray) -> None:
+    """A loss's ``backward`` (dL/dlogits) against central differences of its ``forward``."""
+    loss.forward(logits, targets)
+    analytic = loss.backward()
+    numeric = numerical_gradient(lambda: loss.forward(logits, targets), logits)
+    assert_gradients_match(analytic, numeric)
+
+
 @contextlib.contextmanager
 def strict_floating_point():
     """NumPy overflow, division by zero and invalid operations raise, and so does any warning.

@@ -4,7 +4,7 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
-from helpers import assert_gradients_match, numerical_gradient, strict_floating_point
+from helpers import assert_loss_gradient_matches, strict_floating_point
 
 from numpy_mlp import BinaryCrossEntropy, SoftmaxCrossEntropy
 
@@ -93,11 +93,7 @@ def test_bce_gradient_matches_finite_differences(shape):
     rng = np.random.default_rng(0)
     logits = rng.normal(scale=2, size=shape)
     targets = rng.integers(0, 2, size=shape).astype(np.float64)
-    bce = BinaryCrossEntropy()
-    bce.forward(logits, targets)
-    analytic = bce.backward()
-    numeric = numerical_gradient(lambda: bce.forward(logits, targets), logits)
-    assert_gradients_match(analytic, numeric)
+    assert_loss_gradient_matches(BinaryCrossEntropy(), logits, targets)
 
 
 def test_bce_probabilities_and_classes():
@@ -150,11 +146,7 @@ def test_softmax_ce_gradient_matches_finite_differences(n_classes):
     rng = np.random.default_rng(0)
     logits = rng.normal(scale=2, size=(6, n_classes))
     targets = rng.integers(0, n_classes, size=6)
-    ce = SoftmaxCrossEntropy()
-    ce.forward(logits, targets)
-    analytic = ce.backward()
-    numeric = numerical_gradient(lambda: ce.forward(logits, targets), logits)
-    assert_gradients_match(analytic, numeric)
+    assert_loss_gradient_matches(SoftmaxCrossEntropy(), logits, targets)
 
 
 def test_softmax_with_two_classes_equals_sigmoid_bce_of_the_logit_difference():
