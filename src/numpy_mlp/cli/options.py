@@ -198,6 +198,7 @@ def load_for_resume(args: argparse.Namespace, architecture) -> MLP:
         setattr(args, dest, value)
     return model
 
+
 def format_metrics(report: dict) -> str:
     """'loss 0.1234  accuracy 0.9876 ...': the scalar metrics of an ``evaluate`` report."""
     return "  ".join(f"{name} {value:.4f}" for name, value in report.items()
