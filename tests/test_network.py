@@ -174,6 +174,26 @@ def test_parameters_are_the_layers_own_arrays():
     assert all(mine is theirs for mine, theirs in zip([a for pair in pairs for a in pair], expected))
 
 
+def test_all_parameters_tile_one_flat_array_and_all_gradients_another():
+    from numpy_mlp.optimizers import joined
+    model = MLP(3, [4, 2, 1], seed=0)
+    values, gradients = zip(*model.parameters())
+    flat_values, flat_gradients = joined(values), joined(gradients)
+    assert flat_values is not None and flat_gradients is not None
+    assert flat_values.size == sum(value.size for value in values) == 3 * 4 + 4 + 4 * 2 + 2 + 2 * 1 + 1
+    flat_values[:] = np.arange(flat_values.size)
+    np.testing.assert_array_equal(model.dense_layers[0].weights, np.arange(12).reshape(3, 4))
+
+
+def test_packing_keeps_the_initial_weights_that_the_seed_draws():
+    model = MLP(5, [4, 3], seed=7)
+    rng = np.random.default_rng(7)
+    layers = [Layer(5, 4, rng, "he"), Layer(4, 3, rng, "he")]
+    for mine, theirs in zip(model.dense_layers, layers):
+        np.testing.assert_array_equal(mine.weights, theirs.weights)
+        np.testing.assert_array_equal(mine.bias, theirs.bias)
+
+
 def test_state_dict_round_trip_copies_in_place():
     model, other = MLP(3, [4, 1], seed=0), MLP(3, [4, 1], seed=1)
     weights_array = other.dense_layers[0].weights

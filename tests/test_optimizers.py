@@ -11,9 +11,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from numpy_mlp import MLP
-from numpy_mlp.optimizers import (FLUSH_INTERVAL, OPTIMIZER_CHOICES, OPTIMIZERS, SGD, Adam, AdamW, RMSProp,
-                                  clip_by_global_norm, make_optimizer)
+from numpy_mlp import MLP, optimizers
+from numpy_mlp.optimizers import (FLUSH_INTERVAL, OPTIMIZER_CHOICES, OPTIMIZERS, SGD, UPDATE_BLOCK, Adam, AdamW,
+                                  RMSProp, clip_by_global_norm, joined, make_optimizer)
 from numpy_mlp.schedules import CosineDecay, StepDecay
 
 # -- reference implementations: the equations as published, one step per gradient ----------
@@ -483,3 +483,72 @@ def test_state_of_a_gradient_that_stays_zero_never_becomes_subnormal(name):
     decayed = optimizer.state[0]["m" if name == "adam" else "v"]  # by 0.9 a step (Adam's v: 0.999)
     assert np.all(decayed == 0)
     assert np.all(np.isfinite(weights))
+
+
+def packed_parameters(dtype, seed=0):
+    """make_parameters' values, as views tiling one flat array (as an MLP lays them out)."""
+    separate = make_parameters(dtype, seed)
+    size = sum(value.size for value, _ in separate)
+    values, gradients = np.empty(size, dtype), np.zeros(size, dtype)
+    pairs, start = [], 0
+    for value, _ in separate:
+        view = values[start:start + value.size].reshape(value.shape)
+        view[...] = value
+        pairs.append((view, gradients[start:start + value.size].reshape(value.shape)))
+        start += value.size
+    return pairs
+
+
+@pytest.mark.parametrize("block", [1 << 16, 5])  # 5: blocks that cut through the parameters
+@pytest.mark.parametrize("name", ALL_OPTIONS)
+def test_parameters_tiling_one_array_are_updated_block_by_block_exactly_as_apart(name, block, monkeypatch):
+    monkeypatch.setattr(optimizers, "UPDATE_BLOCK", block)
+    packed, separate = packed_parameters(np.float32), make_parameters(np.float32)
+    together, apart = ALL_OPTIONS[name](), ALL_OPTIONS[name]()
+    together.attach(packed)
+    apart.attach(separate)
+    assert len(together.updates) == math.ceil((6 * 4 + 4) / block) and len(apart.updates) == len(separate)
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        gradients = [rng.normal(size=value.shape) for value, _ in separate]
+        step_with(together, packed, gradients)
+        step_with(apart, separate, gradients)
+    for (mine, _), (theirs, _) in zip(packed, separate):
+        np.testing.assert_array_equal(mine, theirs)
+    mine, theirs = together.state_dict(), apart.state_dict()
+    assert mine.keys() == theirs.keys()
+    for key in mine:
+        np.testing.assert_array_equal(mine[key], theirs[key])
+        assert mine[key].shape == theirs[key].shape
+
+
+def test_an_mlp_is_updated_in_cache_sized_blocks_and_its_step_allocates_no_large_array():
+    model = MLP(512, [256, 1], seed=0)
+    optimizer = Adam(model.parameters())
+    flat = joined([value for value, _ in model.parameters()])
+    assert len(optimizer.updates) == math.ceil(flat.size / UPDATE_BLOCK) == 3
+    assert all(value.base is flat and value.size <= UPDATE_BLOCK for value, _, _, _ in optimizer.updates)
+    assert sum(value.size for value, _, _, _ in optimizer.updates) == flat.size
+    for _, gradient in model.parameters():
+        gradient.fill(0.5)
+    optimizer.step()
+    tracemalloc.start()
+    try:
+        optimizer.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < model.dense_layers[0].weights.nbytes / 16, f"a step allocated {peak} bytes at its peak"
+
+
+def test_joined_finds_only_views_that_fill_one_flat_array_in_order():
+    flat = np.zeros(10, np.float32)
+    a, b = flat[:6].reshape(2, 3), flat[6:]
+    assert joined([a, b]) is flat
+    assert joined([b, a]) is None                                  # out of order
+    assert joined([a]) is None                                     # does not fill it
+    assert joined([flat[:4], flat[5:]]) is None                    # a gap
+    assert joined([np.zeros(6, np.float32), b]) is None            # separate arrays
+    assert joined([flat.reshape(2, 5)[:, :3], flat[6:]]) is None   # a strided view
+    assert joined([flat.view(np.int32)[:6], b]) is None            # another dtype
+    assert joined([]) is None

@@ -48,6 +48,21 @@ class Layer:
             return None
         return grad_output @ self.weights.T
 
+    def share_storage(self, values: np.ndarray, gradients: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move the parameters to the start of the flat array ``values``, their gradients to that of
+        ``gradients``; return the rest of both, for the next layer.
+
+        The layer's arrays become views (weights, then bias), keeping their values. MLP lays
+        all its layers end to end this way.
+        """
+        for (value, gradient), name in zip(self.parameters(), ("weights", "bias")):
+            size = value.size
+            values[:size], gradients[:size] = value.reshape(-1), gradient.reshape(-1)
+            setattr(self, name, values[:size].reshape(value.shape))
+            setattr(self, f"grad_{name}", gradients[:size].reshape(value.shape))
+            values, gradients = values[size:], gradients[size:]
+        return values, gradients
+
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The (value, gradient) pairs an optimizer updates in place."""
         return [(self.weights, self.grad_weights), (self.bias, self.grad_bias)]

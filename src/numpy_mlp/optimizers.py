@@ -9,7 +9,8 @@ place at each ``step()``. A learning rate is a number or a schedule, a callable
 Speed without losing the maths: each update is written with ``out=`` into the
 parameter, its state or one scratch array per parameter, so a step allocates nothing
 large and a float32 model stays float32 (scalars are Python floats, which never upcast).
-The textbook equation sits in a comment over each in-place group.
+The textbook equation sits in a comment over each in-place group. Parameters that lie end
+to end in one flat array, as an MLP's do, are updated as that one array (see ``attach``).
 
 Options common to every optimizer:
   weight_decay  L2 regularisation, g <- g + weight_decay * w, applied to the weight
@@ -45,6 +46,33 @@ def clip_by_global_norm(gradients, clip_norm: float) -> float:
     return norm
 
 
+def joined(arrays) -> np.ndarray | None:
+    """The flat array that ``arrays`` are views of, lying end to end in order and filling it; else None."""
+    base = arrays[0].base if arrays else None
+    if not isinstance(base, np.ndarray) or base.ndim != 1 or not base.flags.c_contiguous:
+        return None
+    address = base.ctypes.data
+    for array in arrays:
+        if (array.base is not base or array.dtype != base.dtype or not array.flags.c_contiguous
+                or array.ctypes.data != address):
+            return None
+        address += array.nbytes
+    return base if address == base.ctypes.data + base.nbytes else None
+
+
+def split_like(flat: np.ndarray, arrays) -> list[np.ndarray]:
+    """Views of ``flat``, end to end, with the shapes of ``arrays``."""
+    views, start = [], 0
+    for array in arrays:
+        views.append(flat[start:start + array.size].reshape(array.shape))
+        start += array.size
+    return views
+
+
+#: elements of a flat parameter array updated together: 64 Ki float32 are 256 KiB an array,
+#: so that Adam's five (parameter, gradient, m, v, scratch) stay in a 2 MiB L2 cache
+UPDATE_BLOCK = 1 << 16
+
 #: how many steps pass between two flushes of subnormal state (see Optimizer.flush_subnormal_state)
 FLUSH_INTERVAL = 100
 
@@ -70,15 +98,35 @@ class Optimizer:
         self.parameters: list[tuple[np.ndarray, np.ndarray]] = []
         self.state: list[dict[str, np.ndarray]] = []
         self.scratch: list[np.ndarray] = []
+        # (value, gradient, state, scratch) of each update() call: per parameter, or one flat array
+        self.updates: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]] = []
         if parameters is not None:
             self.attach(parameters)
 
     def attach(self, parameters) -> None:
         """Take the (value, gradient) pairs to update, and create each one's state."""
         self.parameters = list(parameters)
-        self.state = [self.init_state(value) for value, _ in self.parameters]
-        # Room for the intermediate results of one update, so that steps allocate nothing.
-        self.scratch = [np.empty_like(value) for value, _ in self.parameters]
+        values, gradients = zip(*self.parameters) if self.parameters else ((), ())
+        flat_values, flat_gradients = joined(values), joined(gradients)
+        if flat_values is None or flat_gradients is None:
+            self.state = [self.init_state(value) for value in values]
+            # Room for the intermediate results of one update, so that steps allocate nothing.
+            self.scratch = [np.empty_like(value) for value in values]
+            self.updates = list(zip(values, gradients, self.state, self.scratch))
+            return
+        # The parameters tile one flat array (an MLP's do): update that array, one NumPy call
+        # per pass instead of one per parameter, with state and scratch laid out the same way,
+        # in blocks of UPDATE_BLOCK elements, so that a block's passes after the first find
+        # its arrays in the CPU's cache rather than in main memory.
+        flat_state, flat_scratch = self.init_state(flat_values), np.empty_like(flat_values)
+        per_parameter = {key: split_like(array, values) for key, array in flat_state.items()}
+        self.state = [{key: views[index] for key, views in per_parameter.items()} for index in range(len(values))]
+        self.scratch = split_like(flat_scratch, values)
+        self.updates = []
+        for start in range(0, flat_values.size, UPDATE_BLOCK):
+            block = slice(start, start + UPDATE_BLOCK)
+            self.updates.append((flat_values[block], flat_gradients[block],
+                                 {key: array[block] for key, array in flat_state.items()}, flat_scratch[block]))
 
     def is_attached_to(self, parameters) -> bool:
         """Whether ``attach`` was called with these very arrays (not copies)."""
@@ -105,9 +153,11 @@ class Optimizer:
         self.step_count += 1
         if self.clip_norm is not None:
             clip_by_global_norm([gradient for _, gradient in self.parameters], self.clip_norm)
-        for (value, gradient), state, scratch in zip(self.parameters, self.state, self.scratch):
-            if self.weight_decay and value.ndim > 1:
-                self.decay_weights(value, gradient, scratch, learning_rate)
+        if self.weight_decay:
+            for (value, gradient), scratch in zip(self.parameters, self.scratch):
+                if value.ndim > 1:
+                    self.decay_weights(value, gradient, scratch, learning_rate)
+        for value, gradient, state, scratch in self.updates:
             self.update(value, gradient, state, scratch, learning_rate)
         if self.step_count % FLUSH_INTERVAL == 0:
             self.flush_subnormal_state()
@@ -121,7 +171,7 @@ class Optimizer:
         2^24 times the smallest normal number into the subnormal range, more than
         FLUSH_INTERVAL, so none gets there; and such values are far too small to move a weight.
         """
-        for state, scratch in zip(self.state, self.scratch):
+        for _, _, state, scratch in self.updates:
             for array in state.values():
                 np.abs(array, out=scratch)
                 np.copyto(array, 0, where=scratch < np.finfo(array.dtype).tiny * 2.0 ** 24)
