@@ -1,6 +1,7 @@
 """load_mnist / fetch_mnist: the real files, the search order, verification, and downloads from 127.0.0.1."""
 
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -78,6 +79,10 @@ def test_cache_dir_follows_xdg_then_home(monkeypatch, tmp_path):
     assert cache_dir() == tmp_path / "cache" / "numpy-mlp" / "mnist"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_dir() == tmp_path / "home" / ".cache" / "numpy-mlp" / "mnist"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert cache_dir() == tmp_path / "home" / "Library" / "Caches" / "numpy-mlp" / "mnist"
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert cache_dir() == tmp_path / "cache" / "numpy-mlp" / "mnist"  # %LOCALAPPDATA%
 
 
 def test_search_order_is_data_dir_then_environment_then_cache(monkeypatch, tmp_path):

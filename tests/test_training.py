@@ -217,19 +217,31 @@ def test_early_stopping_restores_the_weights_of_the_best_epoch():
 def test_a_diverging_run_raises_naming_the_epoch_and_a_smaller_learning_rate():
     X, y = make_moons(100, seed=0)
     model = MLP(2, [16, 1], seed=0)
-    recorder = RecordEpochs()
+    recorder, before = RecordEpochs(), model.state_dict()
     with pytest.raises(DivergenceError, match=r"diverged at epoch \d+.*try a smaller learning rate") as error:
         model.fit(X * 1000, y, epochs=50, batch_size=10, learning_rate=1e6, callbacks=[recorder], verbose=0)
     assert f"epoch {len(recorder.logs) + 1}:" in str(error.value)
     assert all(np.isfinite(logs["loss"]) for logs in recorder.logs)
+    # The model is put back as it was at the end of the last epoch that did not diverge.
+    assert f"keeps its weights from before epoch {len(recorder.logs) + 1}" in str(error.value)
+    assert states_equal(model.state_dict(), recorder.states[-1] if recorder.states else before)
+    assert model.epochs_trained == len(recorder.logs)
 
 
 def test_weights_that_overflow_in_the_last_step_are_not_returned_silently():
     # One full-batch step: its loss is finite, the update it makes is not.
     X, y = make_xor()
     model = MLP(2, [4, 1], seed=0)
+    before = model.state_dict()
+    optimizer = make_optimizer("momentum", learning_rate=1e37)
     with pytest.raises(DivergenceError, match="epoch 1: the weights became NaN or infinite"):
-        model.fit(X * 1000, y, epochs=1, batch_size=4, learning_rate=1e37, verbose=0)
+        model.fit(X * 1000, y, epochs=1, batch_size=4, optimizer=optimizer, verbose=0)
+    # Weights and optimizer state are those from before the epoch: finite, and training can go on.
+    assert states_equal(model.state_dict(), before)
+    assert optimizer.step_count == 0 and not optimizer.state_dict()["0.v"].any()
+    optimizer.learning_rate = 0.1
+    model.fit(X, y, epochs=2, batch_size=4, optimizer=optimizer, verbose=0)
+    assert all(np.isfinite(value).all() for value, _ in model.parameters())
 
 
 # -- progress output ---------------------------------------------------------------------------
@@ -331,21 +343,32 @@ def test_optimizer_state_keeps_the_model_dtype_after_an_epoch(dtype, optimizer):
 
 # -- the tuned training step --------------------------------------------------------------------
 
+class TraceSecondEpoch(Callback):
+    """The peak of memory allocated from the end of the first epoch to the end of the second."""
+
+    def on_epoch_end(self, trainer, logs):
+        if not tracemalloc.is_tracing():
+            tracemalloc.start()
+        else:
+            _, self.peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+
+
 def test_a_training_step_allocates_only_its_activations():
     """After the first epoch, a further epoch allocates no array as large as the parameters or the data:
-    batch buffers are reused, the optimizer works in place and X is not copied."""
+    batch buffers are reused, the optimizer works in place, X is not copied, and the checkpoint that
+    a divergence restores was allocated once, before the first epoch."""
     rng = np.random.default_rng(0)
     X = rng.random((2048, 256), dtype=np.float32)
     y = rng.integers(0, 10, len(X))
     model = MLP(256, [512, 128, 10], output="softmax", seed=0)
-    optimizer = Adam(learning_rate=1e-3)
-    model.fit(X, y, epochs=1, batch_size=32, optimizer=optimizer, verbose=0, shuffle=True)
-    tracemalloc.start()
+    tracer = TraceSecondEpoch()
     try:
-        model.fit(X, y, epochs=1, batch_size=32, optimizer=optimizer, verbose=0, shuffle=True)
-        _, peak = tracemalloc.get_traced_memory()
+        model.fit(X, y, epochs=2, batch_size=32, optimizer=Adam(learning_rate=1e-3), callbacks=[tracer],
+                  verbose=0, shuffle=True)
     finally:
         tracemalloc.stop()
+    peak = tracer.peak
     largest_parameter = max(value.nbytes for value, _ in model.parameters())  # 512 KiB
     activations = 32 * (512 + 128 + 10) * 4  # one batch's layer outputs, 81 KiB
     assert peak < largest_parameter, f"an epoch allocated {peak} bytes at its peak"

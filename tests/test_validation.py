@@ -111,6 +111,26 @@ def test_non_numeric_features(features):
         MLP(2, [1]).fit(features, [0, 1], verbose=0)
 
 
+@pytest.mark.parametrize("features", [[[1.0, 2.0], [3.0, "x"]], np.array([[1.0, 2.0], [3.0, "x"]], dtype=object)])
+def test_the_first_non_numeric_cell_is_named(features):
+    with pytest.raises(ValueError, match="X has non-numeric values \\('x' at row 1, column 1\\)"):
+        MLP(2, [1]).fit(features, [0, 1], verbose=0)
+
+
+def test_a_pandas_missing_value_is_called_missing_not_non_numeric():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": pd.array([1, 2, None, 4], dtype="Int64"), "b": [0.5, 0.1, 0.3, 0.9]})
+    with pytest.raises(ValueError, match="X has a missing value \\(<NA> at row 2, column 0\\); fill or drop"):
+        MLP(2, [1]).fit(frame, [0, 1, 0, 1], verbose=0)
+
+
+def test_labels_mixing_strings_and_numbers():
+    # A list such as [0, "a"] becomes strings in NumPy; an object array (a pandas column) stays mixed.
+    labels = np.array([0, "a", 1, "a"], dtype=object)
+    with pytest.raises(ValueError, match="y mixes strings and numbers as labels \\(such as 'a' and 0\\)"):
+        MLP(2, [1]).fit(X, labels, verbose=0)
+
+
 def test_numeric_strings_are_numbers():
     # A CSV read without dtype gives strings such as "1.5": they are numbers.
     model = MLP(2, [1], seed=0)

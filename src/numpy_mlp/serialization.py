@@ -6,15 +6,18 @@ the optimizer's name and hyperparameters), ``layers.<i>.weights`` / ``layers.<i>
 ``scaler.mean`` / ``scaler.std`` when the model standardises, and ``optimizer.<key>`` when
 asked for.
 Files are written to a temporary file beside the target and then renamed over it, so a
-crash mid-write leaves the previous file as it was.
+crash mid-write leaves the previous file as it was (and the next write to that path removes
+the temporary file of a writer that was killed).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 import tempfile
+import time
 import zipfile
 import zlib
 
@@ -30,6 +33,33 @@ class ModelFileError(ValueError):
     """A file that is not a readable numpy-mlp model (corrupt, truncated, foreign or too new)."""
 
 
+TEMPORARY_PREFIX = ".tmp-"
+#: a temporary file untouched for this many seconds belongs to a writer that was killed
+STALE_SECONDS = 3600
+
+
+def remove_stale_temporaries(path) -> None:
+    """Delete the temporary files of ``path`` that a killed writer left behind (best effort).
+
+    A process killed outright (SIGKILL, power loss) cannot remove its temporary file; the next
+    write to the same path does, once the file is STALE_SECONDS old (a live writer keeps its
+    file fresh, so it is never removed from under it).
+    """
+    folder, name = os.path.split(os.path.abspath(path))
+    # tempfile.mkstemp's names: the prefix, 8 random characters, then the suffix (the target's name).
+    pattern = re.compile(re.escape(TEMPORARY_PREFIX) + r"[a-z0-9_]{8}" + re.escape(name))
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if pattern.fullmatch(entry.name) and time.time() - entry.stat().st_mtime > STALE_SECONDS:
+                os.remove(entry.path)
+        except OSError:
+            pass  # gone already, or not ours to remove: the write itself goes on
+
+
 def atomic_write(path, write) -> None:
     """Call ``write(file)`` on a temporary file in ``path``'s folder, then rename it to ``path``.
 
@@ -38,7 +68,8 @@ def atomic_write(path, write) -> None:
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
+    remove_stale_temporaries(path)
+    handle, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=os.path.basename(path), dir=folder)
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)

@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from .callbacks import EarlyStopping, ProgressBar
-from .optimizers import SGD, Optimizer
+from .optimizers import SGD, Optimizer, joined
 from .validation import check_features, check_positive_int
 
 
@@ -62,6 +62,35 @@ class Trainer:
             getattr(callback, hook)(self, *args)
 
 
+class Checkpoint:
+    """Copies of a model's parameters and its optimizer's state, to put back after a divergence.
+
+    The copies are allocated once and refreshed in place by ``save``, so an epoch allocates nothing.
+    """
+
+    def __init__(self, model, optimizer: Optimizer):
+        self.optimizer = optimizer
+        groups = [[value for value, _ in model.parameters()]]
+        groups += [[state[key] for state in optimizer.state] for key in (optimizer.state or [{}])[0]]
+        self.arrays = []
+        for group in groups:
+            # An MLP's parameters (and so its optimizer's state) tile flat arrays: one copy each.
+            flat = joined(group)
+            self.arrays += group if flat is None else [flat]
+        self.copies = [array.copy() for array in self.arrays]
+        self.step_count = optimizer.step_count
+
+    def save(self) -> None:
+        for array, copy in zip(self.arrays, self.copies):
+            np.copyto(copy, array)
+        self.step_count = self.optimizer.step_count
+
+    def restore(self) -> None:
+        for array, copy in zip(self.arrays, self.copies):
+            np.copyto(array, copy)
+        self.optimizer.step_count = self.step_count
+
+
 def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: float = 0.01,
         optimizer: Optimizer | None = None, shuffle: bool = True, validation_split: float | None = None,
         validation_data=None, early_stopping=None, callbacks=(), verbose: int = 1) -> History:
@@ -76,7 +105,8 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
         validation_data: an explicit (X_val, y_val) instead.
     early_stopping: patience in epochs, or an ``EarlyStopping``; restores the best weights.
     verbose: 0 silent, 1 a progress bar (one line per epoch off a terminal), 2 a line per epoch.
-    Raises DivergenceError, naming the epoch, if the loss or the weights become NaN or infinite.
+    Raises DivergenceError, naming the epoch, if the loss or the weights become NaN or infinite;
+    the model and the optimizer are then put back as they were before that epoch.
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -122,21 +152,18 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
     first_epoch = model.epochs_trained
     trainer = Trainer(model, optimizer, callbacks, history, len(features), first_epoch + epochs,
                       validation is not None)
+    checkpoint = Checkpoint(model, optimizer)
     trainer.notify("on_train_begin")
     # Divergence is detected from the loss below, so overflow on the way there is not a warning.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(first_epoch, first_epoch + epochs):
             trainer.epoch = epoch
-            logs = {"epoch": epoch + 1, "learning_rate": optimizer.current_learning_rate()}
-            logs.update(_train_one_epoch(trainer, features, targets, batch_size, shuffle))
-            if validation is not None:
-                val_loss, val_accuracy = loss_and_accuracy(model, *validation)
-                logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
-            # The last step of an epoch may overflow the weights after its loss was checked.
-            if not all(np.isfinite(value).all() for value, _ in model.parameters()):
-                raise _divergence_error(trainer, "the weights became NaN or infinite")
-            if not math.isfinite(logs.get("val_loss", 0.0)):
-                raise _divergence_error(trainer, f"the validation loss became {logs['val_loss']}")
+            checkpoint.save()
+            try:
+                logs = _train_and_validate(trainer, features, targets, batch_size, shuffle, validation)
+            except DivergenceError:
+                checkpoint.restore()  # the model stays usable, and training can go on from there
+                raise
             model.epochs_trained = epoch + 1
             history.append(logs)
             trainer.notify("on_epoch_end", logs)
@@ -144,6 +171,22 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
                 break
     trainer.notify("on_train_end")
     return history
+
+
+def _train_and_validate(trainer: Trainer, features, targets, batch_size, shuffle, validation) -> dict:
+    """One epoch of training, then validation: the epoch's logs; DivergenceError on NaN or infinity."""
+    model, optimizer = trainer.model, trainer.optimizer
+    logs = {"epoch": trainer.epoch + 1, "learning_rate": optimizer.current_learning_rate()}
+    logs.update(_train_one_epoch(trainer, features, targets, batch_size, shuffle))
+    if validation is not None:
+        val_loss, val_accuracy = loss_and_accuracy(model, *validation)
+        logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
+    # The last step of an epoch may overflow the weights after its loss was checked.
+    if not all(np.isfinite(value).all() for value, _ in model.parameters()):
+        raise _divergence_error(trainer, "the weights became NaN or infinite")
+    if not math.isfinite(logs.get("val_loss", 0.0)):
+        raise _divergence_error(trainer, f"the validation loss became {logs['val_loss']}")
+    return logs
 
 
 def _train_one_epoch(trainer: Trainer, features, targets, batch_size, shuffle) -> dict:
@@ -184,7 +227,8 @@ def _divergence_error(trainer: Trainer, what: str) -> DivergenceError:
     """The error for a run gone to NaN or infinity: it names the epoch and what to try."""
     return DivergenceError(
         f"training diverged at epoch {trainer.epoch + 1}: {what} (learning rate "
-        f"{trainer.optimizer.current_learning_rate():g}); try a smaller learning rate")
+        f"{trainer.optimizer.current_learning_rate():g}); try a smaller learning rate. The model "
+        f"keeps its weights from before epoch {trainer.epoch + 1}")
 
 
 def count_correct(loss_function, logits, targets) -> float:

@@ -78,10 +78,38 @@ def check_dtype(dtype) -> np.dtype:
     return dtype
 
 
+def _cell(index) -> str:
+    """'row i, column j' for a 2-D index (or 'row i' for a 1-D one)."""
+    return ", ".join(f"{name} {position}" for name, position in zip(("row", "column"), index))
+
+
 def _first_bad_cell(mask: np.ndarray) -> str:
     """'row i, column j' of the first True in a 2-D mask (or 'row i' in a 1-D one)."""
-    where = np.argwhere(mask)[0]
-    return ", ".join(f"{name} {index}" for name, index in zip(("row", "column"), where))
+    return _cell(np.argwhere(mask)[0])
+
+
+def _is_missing(value) -> bool:
+    """None, or pandas' NA and NaT (checked by type name: pandas is not a dependency).
+
+    (An array's None becomes NaN in astype(float); pandas' NA refuses to, and lands here.)
+    """
+    return value is None or type(value).__name__ in ("NAType", "NaTType")
+
+
+def _describe_non_numeric(array: np.ndarray, name: str) -> str:
+    """Why ``array`` does not convert to floats: its first missing or non-numeric cell, and where."""
+    for index in np.ndindex(array.shape):
+        value = array[index]
+        value = value.item() if isinstance(value, np.generic) else value  # 'x', not np.str_('x')
+        if _is_missing(value):
+            return (f"{name} has a missing value ({value!r} at {_cell(index)}); fill or drop the "
+                    "missing values first")
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return (f"{name} has non-numeric values ({value!r} at {_cell(index)}); convert or encode "
+                    "every feature as numbers first")
+    return f"{name} has non-numeric values; convert or encode every feature as numbers first"
 
 
 def check_features(X, dtype=np.float32, n_features: int | None = None, name: str = "X") -> np.ndarray:
@@ -97,8 +125,7 @@ def check_features(X, dtype=np.float32, n_features: int | None = None, name: str
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError):
-            raise ValueError(f"{name} has non-numeric values; convert or encode every feature "
-                             "as numbers first") from None
+            raise ValueError(_describe_non_numeric(array, name)) from None
     elif array.dtype.kind not in "biuf":
         raise ValueError(f"{name} has values of type {array.dtype}, not numbers")
     if array.size == 0:
@@ -134,7 +161,19 @@ def check_labels(y, n_samples: int, name: str = "y") -> np.ndarray:
         raise ValueError(f"{name} is empty")
     check_same_length(n_samples, len(labels), name)
     check_finite_labels(labels, name)
+    if labels.dtype.kind == "O":
+        check_one_label_type(labels, name)
     return labels
+
+
+def check_one_label_type(labels: np.ndarray, name: str = "y") -> None:
+    """Object labels must be all strings or all numbers: a mix has no order to sort classes by."""
+    first = {}
+    for label in labels:
+        first.setdefault("string" if isinstance(label, (str, bytes)) else "number", label)
+    if len(first) > 1:
+        raise ValueError(f"{name} mixes strings and numbers as labels (such as {first['string']!r} and "
+                         f"{first['number']!r}); make every label a string or every label a number")
 
 
 def check_finite_labels(labels: np.ndarray, name: str = "y") -> None:

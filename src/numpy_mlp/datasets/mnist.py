@@ -1,9 +1,10 @@
 """MNIST: the four original IDX files, found or downloaded, verified by SHA-256, as arrays.
 
 Search order for each file: ``data_dir``, then ``$NUMPY_MLP_DATA``, then the user cache
-(``$XDG_CACHE_HOME/numpy-mlp/mnist``, by default ``~/.cache/numpy-mlp/mnist``; on Windows
-``%LOCALAPPDATA%\\numpy-mlp\\mnist``). Missing files are downloaded into the first of those
-folders that is writable, from the first mirror that serves the right bytes.
+(``$XDG_CACHE_HOME/numpy-mlp/mnist``, by default ``~/.cache/numpy-mlp/mnist``, on macOS
+``~/Library/Caches/numpy-mlp/mnist``; on Windows ``%LOCALAPPDATA%\\numpy-mlp\\mnist``).
+Missing files are downloaded into the first of those folders that is writable, from the
+first mirror that serves the right bytes.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ def cache_dir() -> Path:
     """The user cache folder for MNIST (see the module docstring)."""
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
+    elif os.environ.get("XDG_CACHE_HOME"):
+        base = os.environ["XDG_CACHE_HOME"]
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        base = Path.home() / ".cache"
     return Path(base) / "numpy-mlp" / "mnist"
 
 
