@@ -161,6 +161,45 @@ def test_the_fitted_model_saves_and_loads_with_its_labels(tmp_path):
     assert np.array_equal(loaded.predict(X), classifier.predict(X))
 
 
+def test_partial_fit_calls_continue_the_run_exactly_as_more_epochs_of_fit_do(breast_cancer):
+    X, y = breast_cancer
+    whole = MLPClassifier(epochs=3, random_state=0).fit(X, y)
+    parts = MLPClassifier(random_state=0)
+    for _ in range(3):
+        parts.partial_fit(X, y, classes=[0, 1])
+    # Same weights to the last bit: the same network, scaling, shuffles and Adam state (m, v, t).
+    for (mine, _), (theirs, _) in zip(parts.model_.parameters(), whole.model_.parameters()):
+        np.testing.assert_array_equal(mine, theirs)
+    assert parts.model_.optimizer.step_count == whole.model_.optimizer.step_count
+    assert parts.n_iter_ == 3 and parts.loss_curve_ == whole.loss_curve_
+
+
+def test_partial_fit_learns_from_parts_that_each_lack_a_class():
+    X, y = load_iris(return_X_y=True)
+    order = np.argsort(y, kind="stable")  # parts sorted by label: the first part has no class 2
+    parts = np.array_split(order, 3)
+    # standardize=False: the scaling would be learned from the first part alone, setosa's.
+    estimator = MLPClassifier(learning_rate=0.01, standardize=False, random_state=0)
+    for _ in range(60):
+        for part in parts:
+            estimator.partial_fit(X[part], y[part], classes=np.unique(y))
+    assert list(estimator.classes_) == [0, 1, 2]
+    assert estimator.score(X, y) >= 0.9
+
+
+def test_partial_fit_needs_the_classes_first_and_the_same_ones_after(breast_cancer):
+    X, y = breast_cancer
+    estimator = MLPClassifier(random_state=0)
+    with pytest.raises(ValueError, match="classes must be given to the first call of partial_fit"):
+        estimator.partial_fit(X, y)
+    estimator.partial_fit(X, y, classes=[0, 1])
+    estimator.partial_fit(X, y)  # later calls may leave them out
+    with pytest.raises(ValueError, match=r"classes \[0, 1, 2\] differ from those of the first call"):
+        estimator.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="y has label 7, which is not one of the model's classes"):
+        estimator.partial_fit(X[:4], [0, 1, 7, 0])
+
+
 @pytest.mark.parametrize("params, message", [
     ({"optimizer": "adagrad"}, "unknown optimizer 'adagrad'"),
     ({"dtype": "int32"}, "dtype must be float32 or float64"),

@@ -48,7 +48,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     Fitted attributes: classes_, n_features_in_, feature_names_in_ (DataFrame input only),
     model_ (the ``MLP``), history_ (its ``History``), n_iter_ (epochs run), loss_curve_
-    (the training loss of each epoch).
+    (the training loss of each epoch). ``partial_fit`` trains one epoch per call, for data
+    that comes in parts.
     """
 
     def __init__(self, hidden_layer_sizes=(16,), activation="relu", optimizer="adam",
@@ -73,28 +74,62 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Train a new network on X (n_samples, n_features) and labels y (n_samples,); returns self."""
-        dtype = check_dtype(self.dtype)
-        X, y = validate_data(self, X, y, dtype=dtype)
+        X, y = validate_data(self, X, y, dtype=check_dtype(self.dtype))
         check_classification_targets(y)
-        hidden = self.hidden_layer_sizes
-        hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
-        model = MLP.for_labels(X.shape[1], hidden, y, activation=self.activation, seed=_seed(self.random_state),
-                               dtype=dtype, standardize=self.standardize)
-        self.classes_ = model.classes_
-        # The model keeps the labels and column names, so model_.save() makes a file the CLI can use.
-        if hasattr(self, "feature_names_in_"):
-            model.feature_names_ = [str(name) for name in self.feature_names_in_]
-
-        optimizer = make_optimizer(self.optimizer, self.learning_rate, weight_decay=self.weight_decay)
+        model = self._build(X.shape[1], y)
         validation = {}
         if self.early_stopping:
             validation = {"validation_split": self.validation_fraction, "early_stopping": self.patience}
         self.history_ = model.fit(X, y, epochs=self.epochs, batch_size=self.batch_size,
-                                  optimizer=optimizer, verbose=self.verbose, **validation)
+                                  optimizer=model.optimizer, verbose=self.verbose, **validation)
         self.model_ = model
         self.n_iter_ = len(self.history_.epochs)
         self.loss_curve_ = list(self.history_["loss"])
         return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over (X, y), going on from the network (and optimizer state) trained so far.
+
+        For data that comes in parts: the first call builds the network and needs ``classes``,
+        every label that any part will hold, since one part may lack some; later calls may leave
+        it out. ``standardize`` learns its scaling from the first part alone: make that part
+        representative, or scale the data beforehand with ``standardize=False``. ``epochs`` and
+        early stopping do not apply; ``n_iter_`` counts the calls and ``loss_curve_`` their losses.
+        """
+        first_call = not hasattr(self, "model_")
+        if first_call and classes is None:
+            raise ValueError("classes must be given to the first call of partial_fit: every label "
+                             "the data will hold, e.g. classes=np.unique(y_all)")
+        X, y = validate_data(self, X, y, dtype=check_dtype(self.dtype), reset=first_call)
+        check_classification_targets(y)
+        if first_call:
+            model = self._build(X.shape[1], np.asarray(classes))
+            self.n_iter_, self.loss_curve_ = 0, []
+        else:
+            model = self.model_
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(f"classes {np.unique(classes).tolist()} differ from those of the first "
+                                 f"call to partial_fit, {self.classes_.tolist()}")
+        self.history_ = model.fit(X, y, epochs=1, batch_size=self.batch_size, optimizer=model.optimizer,
+                                  verbose=self.verbose)
+        self.model_ = model
+        self.n_iter_ += 1
+        self.loss_curve_.append(self.history_["loss"][-1])
+        return self
+
+    def _build(self, n_features: int, labels) -> MLP:
+        """A new network, with its optimizer, for these features and labels (or classes); sets classes_."""
+        hidden = self.hidden_layer_sizes
+        hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+        model = MLP.for_labels(n_features, hidden, labels, activation=self.activation,
+                               seed=_seed(self.random_state), dtype=check_dtype(self.dtype),
+                               standardize=self.standardize)
+        self.classes_ = model.classes_
+        # The model keeps the labels and column names, so model_.save() makes a file the CLI can use.
+        if hasattr(self, "feature_names_in_"):
+            model.feature_names_ = [str(name) for name in self.feature_names_in_]
+        model.optimizer = make_optimizer(self.optimizer, self.learning_rate, weight_decay=self.weight_decay)
+        return model
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, n_classes), columns in the order of ``classes_``.
