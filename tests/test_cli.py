@@ -116,6 +116,20 @@ def test_predict_to_stdout_finds_columns_by_name(tmp_path, moons_csv, capsys):
     assert err == ""
 
 
+def test_predict_warns_in_one_line_about_features_unlike_the_training_data(tmp_path, moons_csv, capsys):
+    model_path = tmp_path / "model.npz"
+    assert train(moons_csv, model_path, "--quiet") == 0
+    rows = read_rows(moons_csv)[1:]
+    scaled = write_table(tmp_path / "scaled.csv", ["x1", "x2"], [[float(x1) * 255, float(x2) * 255]
+                                                                 for x1, _, x2 in rows])
+    capsys.readouterr()
+    assert main(["predict", str(model_path), str(scaled)]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("numpy-mlp: warning: X's values lie in [") and "far outside" in err
+    assert len(err.splitlines()) == 1
+    assert len(out.splitlines()) == len(rows) + 1  # the predictions are still written
+
+
 def test_quiet_train_prints_no_progress(tmp_path, moons_csv, capsys):
     assert train(moons_csv, tmp_path / "model.npz", "--quiet", "--epochs", "2") == 0
     assert capsys.readouterr().err == ""

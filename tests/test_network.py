@@ -1,10 +1,12 @@
 """The MLP: whole-network gradient checks, a worked gradient-descent step, structure and dtypes."""
 
+import warnings
+
 import numpy as np
 import pytest
 from helpers import assert_gradients_match, numerical_gradient
 
-from numpy_mlp import MLP, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from numpy_mlp import MLP, FeatureRangeWarning, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 
 NETWORKS = [
     # (n_features, neurons_per_layer, activation, output)
@@ -270,3 +272,40 @@ def test_for_labels_fits_the_output_to_the_number_of_classes():
     assert (three.output, three.n_outputs, three.classes_.tolist()) == ("softmax", 3, [3, 5, 7])
     with pytest.raises(ValueError, match="only one class: 'a'"):
         MLP.for_labels(3, [4], np.array(["a", "a"]))
+
+
+# -- features unlike the training data -------------------------------------------------------
+
+def pixel_model():
+    """A model trained on 'pixels' in [0, 1], as MNIST models are (pixel / 255)."""
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 6), dtype=np.float32)
+    model = MLP(6, [8, 1], seed=0)
+    model.fit(X, X[:, 0] > 0.5, epochs=2, verbose=0)
+    return model, X
+
+
+def test_features_far_outside_the_training_range_warn():
+    model, X = pixel_model()
+    assert model.feature_range_ == (float(X.min()), float(X.max()))
+    with pytest.warns(FeatureRangeWarning, match=r"X's values lie in \[0\.\d+, 25\d\.\d+\], far outside "
+                                                 r"\[0\.\d+, 0\.9\d+\], the range the model was trained on"):
+        model.predict(X * 255)  # raw 0-255 pixels
+    with pytest.warns(FeatureRangeWarning):
+        model.evaluate(X - 20, X[:, 0] > 0.5)
+
+
+def test_features_somewhat_outside_the_training_range_do_not_warn():
+    model, X = pixel_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict_proba(X * 5)
+        model.predict_proba(X - 5)
+
+
+def test_the_feature_range_widens_with_each_fit():
+    model, X = pixel_model()
+    model.fit(X * 3 - 1, X[:, 0] > 0.5, epochs=1, verbose=0)
+    assert model.feature_range_ == (float((X * 3 - 1).min()), float((X * 3 - 1).max()))
+    model.fit(X, X[:, 0] > 0.5, epochs=1, verbose=0)
+    assert model.feature_range_ == (float((X * 3 - 1).min()), float((X * 3 - 1).max()))

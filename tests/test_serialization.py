@@ -3,11 +3,12 @@
 import json
 import os
 import time
+import warnings
 
 import numpy as np
 import pytest
 
-from numpy_mlp import MLP, SGD, ModelFileError, load
+from numpy_mlp import MLP, SGD, FeatureRangeWarning, ModelFileError, load
 from numpy_mlp.serialization import FORMAT_VERSION, STALE_SECONDS, atomic_write
 
 
@@ -294,6 +295,22 @@ def rewrite_metadata(source, destination, change):
     change(metadata)
     arrays["metadata"] = np.array(json.dumps(metadata))
     np.savez(destination, **arrays)
+
+
+def test_the_training_feature_range_round_trips_and_older_files_load_without_it(tmp_path):
+    model, X, _ = trained()
+    model.save(tmp_path / "model.npz")
+    features = X.astype(np.float32)  # the range of what the model saw, in its dtype
+    expected = (float(features.min()), float(features.max()))
+    assert load(tmp_path / "model.npz").feature_range_ == model.feature_range_ == expected
+    rewrite_metadata(tmp_path / "model.npz", tmp_path / "older.npz", lambda metadata: metadata.pop("feature_range"))
+    older = load(tmp_path / "older.npz")
+    assert older.feature_range_ is None
+    with pytest.warns(FeatureRangeWarning):
+        model.predict(X * 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        older.predict(X * 1000)  # no range to warn about
 
 
 def test_newer_format_version_is_refused(tmp_path):

@@ -14,6 +14,7 @@ from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp, clip_by_global_nor
 from .schedules import Constant, CosineDecay, ExponentialDecay, StepDecay, make_schedule
 from .serialization import ModelFileError, load
 from .training import DivergenceError, History, fit
+from .validation import FeatureRangeWarning
 
 __version__ = "0.1.0"
 
@@ -24,5 +25,5 @@ __all__ = [
     "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "make_optimizer", "clip_by_global_norm",
     "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "make_schedule",
     "fit", "History", "DivergenceError", "Callback", "EarlyStopping", "ProgressBar",
-    "load", "ModelFileError",
+    "load", "ModelFileError", "FeatureRangeWarning",
 ]

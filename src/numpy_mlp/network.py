@@ -10,7 +10,8 @@ from .activations import get_activation
 from .layers import Layer
 from .losses import LOSSES
 from .preprocessing import Standardizer, check_multilabel_targets, encode_labels, infer_classes
-from .validation import check_dtype, check_features, check_labels, check_positive_float, check_positive_int
+from .validation import (check_dtype, check_features, check_labels, check_positive_float, check_positive_int,
+                         warn_if_far_outside)
 
 
 class MLP:
@@ -74,6 +75,7 @@ class MLP:
         self.scaler: Standardizer | None = None
         self.classes_: np.ndarray | None = None
         self.feature_names_: list[str] | None = None  # column names, when trained from a table
+        self.feature_range_: tuple[float, float] | None = None  # smallest and largest training feature
         self.optimizer = None  # the last optimizer fit used, kept for resuming
         self.epochs_trained = 0
 
@@ -198,8 +200,21 @@ class MLP:
     # -- the high-level API: validated inputs, labels, scaling --------------------------------
 
     def prepare_features(self, X) -> np.ndarray:
-        """Validate X, cast it to the model's dtype and apply the standardisation, if any."""
-        return self.scale_features(check_features(X, self.dtype, self.n_features))
+        """Validate X, cast it to the model's dtype and apply the standardisation, if any.
+
+        Warns (FeatureRangeWarning) when X lies far outside the range of the training features.
+        """
+        features, feature_range = check_features(X, self.dtype, self.n_features, return_range=True)
+        if self.feature_range_ is not None:
+            warn_if_far_outside(feature_range, self.feature_range_)
+        return self.scale_features(features)
+
+    def note_feature_range(self, feature_range: tuple[float, float]) -> None:
+        """Widen ``feature_range_`` to cover (smallest, largest) of training features, before scaling."""
+        low, high = feature_range
+        if self.feature_range_ is not None:
+            low, high = min(low, self.feature_range_[0]), max(high, self.feature_range_[1])
+        self.feature_range_ = (low, high)
 
     def scale_features(self, features: np.ndarray, fitting: bool = False) -> np.ndarray:
         """Checked features, standardised when the model standardises (learned when fitting)."""
@@ -237,7 +252,10 @@ class MLP:
 
     def predict(self, X, threshold: float = 0.5) -> np.ndarray:
         """Labels: the model's classes (threshold on the probability for sigmoid outputs)."""
-        probabilities = self.predict_proba(X)
+        return self.labels_from_probabilities(self.predict_proba(X), threshold)
+
+    def labels_from_probabilities(self, probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+        """The labels ``predict`` gives for the probabilities ``predict_proba`` gave."""
         if self.output == "softmax":
             indices = probabilities.argmax(axis=1)
         else:

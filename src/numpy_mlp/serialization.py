@@ -1,8 +1,8 @@
 """Model files: one ``.npz`` of plain arrays plus JSON metadata, never pickle.
 
 Layout: ``metadata`` (a JSON string: format name and version, the constructor's arguments,
-the class labels, the feature names if known, epochs trained, the random generator's state,
-the optimizer's name and hyperparameters), ``layers.<i>.weights`` / ``layers.<i>.bias``,
+the class labels, the feature names if known, the training features' range, epochs trained,
+the random generator's state, the optimizer's name and hyperparameters), ``layers.<i>.weights`` / ``layers.<i>.bias``,
 ``scaler.mean`` / ``scaler.std`` when the model standardises, and ``optimizer.<key>`` when
 asked for.
 Files are written to a temporary file beside the target and then renamed over it, so a
@@ -99,6 +99,7 @@ def save(model, path, include_optimizer: bool = False) -> None:
         "config": model.config(),
         "classes": None if model.classes_ is None else model.classes_.tolist(),
         "feature_names": _feature_names(model),
+        "feature_range": None if model.feature_range_ is None else list(model.feature_range_),
         "epochs_trained": model.epochs_trained,
         "rng_state": model.rng.bit_generator.state,
     }
@@ -192,6 +193,9 @@ def load(path):
         if metadata["classes"] is not None:
             model.classes_ = np.asarray(metadata["classes"])
         model.feature_names_ = metadata.get("feature_names")
+        if metadata.get("feature_range") is not None:  # absent from files of older versions
+            low, high = (float(value) for value in metadata["feature_range"])
+            model.feature_range_ = (low, high)
         model.epochs_trained = int(metadata["epochs_trained"])
         model.rng.bit_generator.state = metadata["rng_state"]
         if "optimizer" in metadata:

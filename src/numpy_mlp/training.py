@@ -122,8 +122,9 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
 
     if hasattr(X, "columns"):  # a pandas DataFrame: remember its column names, as scikit-learn does
         model.feature_names_ = [str(name) for name in X.columns]
-    features = check_features(X, model.dtype, model.n_features)
+    features, feature_range = check_features(X, model.dtype, model.n_features, return_range=True)
     targets = model.encode_targets(y, len(features), fitting=True)
+    model.note_feature_range(feature_range)
     if validation_data is not None and validation_split is not None:
         raise ValueError("give validation_split or validation_data, not both")
     validation = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -112,11 +113,13 @@ def _describe_non_numeric(array: np.ndarray, name: str) -> str:
     return f"{name} has non-numeric values; convert or encode every feature as numbers first"
 
 
-def check_features(X, dtype=np.float32, n_features: int | None = None, name: str = "X") -> np.ndarray:
+def check_features(X, dtype=np.float32, n_features: int | None = None, name: str = "X",
+                   return_range: bool = False):
     """X as a C-contiguous 2-D array of ``dtype``, shape (n_samples, n_features).
 
     Accepts lists, NumPy arrays and pandas DataFrames. Raises ValueError for non-numeric
-    values, NaN or infinity, empty input, a wrong number of dimensions or of features.
+    values, NaN or infinity (or a value too large for ``dtype``), empty input, a wrong number
+    of dimensions or of features. With ``return_range``, returns (features, (smallest, largest)).
     """
     if hasattr(X, "to_numpy"):  # pandas: mixed-dtype frames become object arrays below
         X = X.to_numpy()
@@ -135,17 +138,41 @@ def check_features(X, dtype=np.float32, n_features: int | None = None, name: str
                          f"length {array.shape[0]}; use X.reshape(-1, 1) for a single feature")
     if array.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}")
-    # One pass without a temporary: a NaN or infinity makes the sum non-finite (so can an
-    # overflow of finite values, which the exact scan then clears).
-    with np.errstate(over="ignore", invalid="ignore"):
-        suspicious = array.dtype.kind == "f" and not np.isfinite(array.sum())
-    if suspicious:
-        bad = ~np.isfinite(array)
-        if bad.any():
-            raise ValueError(f"{name} contains NaN or infinity (at {_first_bad_cell(bad)})")
     if n_features is not None and array.shape[1] != n_features:
         raise ValueError(f"{name} has {array.shape[1]} features, but the model expects {n_features}")
-    return np.ascontiguousarray(array, dtype=dtype)
+    with np.errstate(over="ignore"):  # a value too large for dtype becomes infinity: caught below
+        features = np.ascontiguousarray(array, dtype=dtype)
+    # Two passes without a temporary: a NaN or infinity makes the smallest or largest value one.
+    lowest, highest = float(features.min()), float(features.max())
+    if not (math.isfinite(lowest) and math.isfinite(highest)):
+        where = np.argwhere(~np.isfinite(features))[0]
+        if np.isfinite(array[tuple(where)]):
+            raise ValueError(f"{name} has a value too large for {np.dtype(dtype).name} (at {_cell(where)})")
+        raise ValueError(f"{name} contains NaN or infinity (at {_cell(where)})")
+    return (features, (lowest, highest)) if return_range else features
+
+
+class FeatureRangeWarning(UserWarning):
+    """Features far outside the range a model was trained on: most likely scaled differently."""
+
+
+#: how far outside the training range, in multiples of its width, features trigger the warning
+FEATURE_RANGE_TOLERANCE = 10.0
+
+
+def warn_if_far_outside(feature_range, trained_range, name: str = "X") -> None:
+    """Warn (FeatureRangeWarning) when ``feature_range`` = (smallest, largest) reaches more than
+    FEATURE_RANGE_TOLERANCE times the width of ``trained_range`` = (low, high) beyond it: data
+    prepared differently from the training data (raw 0-255 pixels given to a model trained on
+    pixels / 255) gives confident nonsense."""
+    low, high = trained_range
+    width = high - low if high > low else max(abs(high), 1.0)
+    lowest, highest = feature_range
+    margin = FEATURE_RANGE_TOLERANCE * width
+    if lowest < low - margin or highest > high + margin:
+        warnings.warn(f"{name}'s values lie in [{lowest:g}, {highest:g}], far outside [{low:g}, {high:g}], "
+                      "the range the model was trained on: were they prepared the same way as the "
+                      "training data (for instance, pixels divided by 255)?", FeatureRangeWarning, stacklevel=4)
 
 
 def check_labels(y, n_samples: int, name: str = "y") -> np.ndarray:

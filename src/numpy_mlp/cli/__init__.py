@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from .. import __version__
 from ..training import DivergenceError
@@ -32,7 +33,10 @@ def main(argv=None) -> int:
     except SystemExit as exit_request:  # --help, --version, or a usage error already printed
         return exit_request.code if isinstance(exit_request.code, int) else 0
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            # A library warning (such as FeatureRangeWarning) as one line, like the notes.
+            warnings.showwarning = lambda message, *_: print(f"numpy-mlp: warning: {message}", file=sys.stderr)
+            return args.run(args)
     except BrokenPipeError:  # the reader of our output went away (`numpy-mlp predict ... | head`)
         silence_stdout()
         return 1
