@@ -370,8 +370,6 @@ def test_resuming_a_model_saved_without_its_optimizer_builds_one(tmp_path, moons
     (["--layers", "8", "4"], ["--layers 8 4 contradicts", "which has --layers 16 8"]),
     (["--activation", "tanh"], ["--activation tanh contradicts", "which has --activation relu"]),
     (["--optimizer", "sgd"], ["--optimizer sgd contradicts the optimizer saved in", "(--optimizer adam)"]),
-    (["--learning-rate", "0.5"], ["--learning-rate 0.5 contradicts", "(--learning-rate 0.01)"]),
-    (["--lr-schedule", "cosine"], ["--lr-schedule cosine contradicts", "(--lr-schedule constant)"]),
     (["--beta2", "0.9"], ["--beta2 0.9 contradicts", "(--beta2 0.999)"]),
 ])
 def test_options_contradicting_the_resumed_model_are_refused(tmp_path, moons_csv, capsys, options, fragments):
@@ -383,11 +381,42 @@ def test_options_contradicting_the_resumed_model_are_refused(tmp_path, moons_csv
     assert not (tmp_path / "resumed.npz").exists()
 
 
-def test_resuming_after_the_schedule_ended_is_refused(tmp_path, moons_csv, capsys):
+def test_resuming_after_the_schedule_ended_is_refused_unless_a_new_rate_is_given(tmp_path, moons_csv, capsys):
     first = tmp_path / "first.npz"
     assert train_briefly(moons_csv, first, "--optimizer", "adam", "--lr-schedule", "cosine") == 0
     assert train_briefly(moons_csv, tmp_path / "resumed.npz", "--resume", str(first)) == 2
-    assert_one_line_error(capsys, "has ended at rate 0", "more --epochs")
+    assert_one_line_error(capsys, "has ended at rate 0", "give a new --learning-rate", "more --epochs")
+    assert train_briefly(moons_csv, tmp_path / "resumed.npz", "--resume", str(first), "--learning-rate", "0.01") == 0
+    rate = load(tmp_path / "resumed.npz").optimizer.learning_rate
+    assert isinstance(rate, CosineDecay) and rate.learning_rate == 0.01  # the saved schedule, anew
+
+
+def test_a_new_learning_rate_on_resume_keeps_the_optimizer_state(tmp_path, moons_csv, capsys):
+    first = tmp_path / "first.npz"
+    assert train_briefly(moons_csv, first, "--optimizer", "adam", "--learning-rate", "0.01", "--epochs", "1") == 0
+    assert train_briefly(moons_csv, tmp_path / "new-rate.npz", "--resume", str(first), "--learning-rate", "0.002",
+                         "--epochs", "1") == 0
+    assert "goes on with its state, at the new learning rate 0.002" in capsys.readouterr().err
+    # The same run by hand: the saved optimizer, its rate changed in Python, resumed without options.
+    by_hand = load(first)
+    by_hand.optimizer.learning_rate = 0.002
+    by_hand.save(tmp_path / "by-hand.npz", include_optimizer=True)
+    assert train_briefly(moons_csv, tmp_path / "resumed-by-hand.npz", "--resume", str(tmp_path / "by-hand.npz"),
+                         "--epochs", "1") == 0
+    assert_same_model(load(tmp_path / "new-rate.npz"), load(tmp_path / "resumed-by-hand.npz"))
+    assert load(tmp_path / "new-rate.npz").optimizer.step_count == 2 * load(first).optimizer.step_count
+
+
+def test_a_new_schedule_on_resume_starts_at_the_saved_step_and_spans_this_run(tmp_path, moons_csv, capsys):
+    first = tmp_path / "first.npz"
+    assert train_briefly(moons_csv, first, "--optimizer", "adam", "--learning-rate", "0.01", "--epochs", "1") == 0
+    steps = load(first).optimizer.step_count
+    assert train_briefly(moons_csv, tmp_path / "resumed.npz", "--resume", str(first), "--lr-schedule", "cosine",
+                         "--epochs", "3") == 0
+    rate = load(tmp_path / "resumed.npz").optimizer.learning_rate
+    assert isinstance(rate, CosineDecay) and rate.learning_rate == 0.01  # the saved rate, now decaying
+    assert rate.start_step == steps and rate.decay_steps == 3 * steps
+    assert rate(steps) == 0.01 and rate(4 * steps) == 0.0
 
 
 def test_resuming_on_other_columns_is_refused(tmp_path, moons_csv, capsys):

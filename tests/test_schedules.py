@@ -106,6 +106,17 @@ def test_config_round_trips_through_json(name):
     assert learning_rate_from_config(learning_rate_to_config(0.01)) == 0.01
 
 
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_start_step_shifts_the_whole_schedule_and_is_saved_only_when_set(name):
+    plain = make_schedule(name, 0.1, total_steps=30, warmup_steps=3)
+    shifted = make_schedule(name, 0.1, total_steps=30, warmup_steps=3, start_step=100)
+    assert [shifted(100 + step) for step in range(40)] == [plain(step) for step in range(40)]
+    assert shifted(0) == shifted(99) == plain(0)  # before its start, a schedule is at its start
+    assert "start_step" not in plain.config() and shifted.config()["start_step"] == 100
+    restored = learning_rate_from_config(json.loads(json.dumps(learning_rate_to_config(shifted))))
+    assert [restored(step) for step in range(90, 140)] == [shifted(step) for step in range(90, 140)]
+
+
 def test_the_optimizer_steps_with_the_scheduled_rate():
     schedule = StepDecay(1.0, step_size=2, gamma=0.5)
     w, g = np.zeros((1, 1)), np.ones((1, 1))

@@ -3,7 +3,8 @@
 ``step`` is the optimizer's step count before the update (0 at the first step), so the
 rate changes per mini-batch, not per epoch. Every schedule may start with a linear
 warm-up of ``warmup_steps`` steps (the rate rises from learning_rate / warmup_steps to
-learning_rate); its decay then starts at 0 as if the run began there.
+learning_rate); its decay then starts at 0 as if the run began there. A schedule given to
+an optimizer that has already taken steps (resumed training) counts from ``start_step``.
 
     Constant          rate = lr
     StepDecay         rate = lr * gamma ** floor(step / step_size)
@@ -25,12 +26,14 @@ class Schedule:
     name = ""
     hyperparameters: tuple[str, ...] = ()  # the subclass's constructor arguments, for config()
 
-    def __init__(self, learning_rate: float, warmup_steps: int = 0):
+    def __init__(self, learning_rate: float, warmup_steps: int = 0, start_step: int = 0):
         self.learning_rate = check_positive_float(learning_rate, "learning_rate")
         self.warmup_steps = check_non_negative_int(warmup_steps, "warmup_steps")
+        self.start_step = check_non_negative_int(start_step, "start_step")
 
     def __call__(self, step: int) -> float:
         """The rate of the optimizer's step ``step`` (0-based), as a Python float."""
+        step = max(step - self.start_step, 0)
         if step < self.warmup_steps:
             # Linear warm-up: lr / warmup_steps at step 0 up to lr at step warmup_steps - 1.
             return self.learning_rate * (step + 1) / self.warmup_steps
@@ -41,8 +44,10 @@ class Schedule:
         raise NotImplementedError
 
     def config(self) -> dict:
-        """The constructor's keyword arguments, JSON-ready."""
-        names = ("learning_rate", *self.hyperparameters, "warmup_steps")
+        """The constructor's keyword arguments, JSON-ready (start_step only when not 0)."""
+        names = ["learning_rate", *self.hyperparameters, "warmup_steps"]
+        if self.start_step:  # left out when 0, so files of new runs read as before
+            names.append("start_step")
         return {name: getattr(self, name) for name in names}
 
     @classmethod
@@ -69,8 +74,9 @@ class StepDecay(Schedule):
     name = "step"
     hyperparameters = ("step_size", "gamma")
 
-    def __init__(self, learning_rate: float, step_size: int, gamma: float = 0.1, warmup_steps: int = 0):
-        super().__init__(learning_rate, warmup_steps)
+    def __init__(self, learning_rate: float, step_size: int, gamma: float = 0.1, warmup_steps: int = 0,
+                 start_step: int = 0):
+        super().__init__(learning_rate, warmup_steps, start_step)
         self.step_size = check_positive_int(step_size, "step_size")
         self.gamma = check_decay_factor(gamma, "gamma")
 
@@ -84,8 +90,9 @@ class ExponentialDecay(Schedule):
     name = "exponential"
     hyperparameters = ("decay_rate", "decay_steps")
 
-    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: int, warmup_steps: int = 0):
-        super().__init__(learning_rate, warmup_steps)
+    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: int, warmup_steps: int = 0,
+                 start_step: int = 0):
+        super().__init__(learning_rate, warmup_steps, start_step)
         self.decay_rate = check_decay_factor(decay_rate, "decay_rate")
         self.decay_steps = check_positive_int(decay_steps, "decay_steps")
 
@@ -104,8 +111,8 @@ class CosineDecay(Schedule):
     hyperparameters = ("decay_steps", "final_learning_rate")
 
     def __init__(self, learning_rate: float, decay_steps: int, final_learning_rate: float = 0.0,
-                 warmup_steps: int = 0):
-        super().__init__(learning_rate, warmup_steps)
+                 warmup_steps: int = 0, start_step: int = 0):
+        super().__init__(learning_rate, warmup_steps, start_step)
         self.decay_steps = check_positive_int(decay_steps, "decay_steps")
         self.final_learning_rate = check_non_negative_float(final_learning_rate, "final_learning_rate")
         if self.final_learning_rate > self.learning_rate:
@@ -122,8 +129,9 @@ SCHEDULES = {cls.name: cls for cls in (Constant, StepDecay, ExponentialDecay, Co
 
 
 def make_schedule(name: str, learning_rate: float, total_steps: int, warmup_steps: int = 0,
-                  **options) -> Schedule:
-    """A schedule by name (constant, step, exponential, cosine) for a run of ``total_steps`` steps.
+                  start_step: int = 0, **options) -> Schedule:
+    """A schedule by name (constant, step, exponential, cosine) for a run of ``total_steps`` steps
+    (from the optimizer's step ``start_step``: 0 for a new run, its step count for a resumed one).
 
     Defaults fitted to the run (``options`` override them; None means the default):
     step divides the rate by 10 every third of the run after the warm-up; exponential
@@ -147,7 +155,8 @@ def make_schedule(name: str, learning_rate: float, total_steps: int, warmup_step
     if unknown:
         raise ValueError(f"the {name} schedule has no option {', '.join(sorted(unknown))}; "
                          f"its options: {', '.join(defaults) or 'none'}")
-    return SCHEDULES[name](learning_rate, warmup_steps=warmup_steps, **{**defaults, **options})
+    return SCHEDULES[name](learning_rate, warmup_steps=warmup_steps, start_step=start_step,
+                           **{**defaults, **options})
 
 
 def learning_rate_to_config(learning_rate) -> float | dict:

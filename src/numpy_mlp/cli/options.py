@@ -79,7 +79,10 @@ def add_optimizer_arguments(parser: argparse.ArgumentParser, learning_rate: floa
     default_decay = "0, and 0.01 for adamw" if weight_decay is None else f"{weight_decay:g}"
     group = parser.add_argument_group(
         "optimizer", "With --resume and a model saved with its optimizer, that optimizer continues "
-                     "(its state, step count and schedule); options that contradict it are an error.")
+                     "(its state, step count and schedule). A --learning-rate, --lr-schedule or "
+                     "--warmup-epochs that differs from the saved one gives it a new rate for this "
+                     "run's epochs instead (the rate and schedule left out as saved), keeping its "
+                     "state; other options that contradict it are an error.")
     group.add_argument("--optimizer", choices=OPTIMIZER_CHOICES, default=optimizer, action=StoreGiven,
                        help="sgd: plain gradient descent; momentum, nesterov: SGD with (Nesterov) "
                             "momentum; rmsprop; adam; adamw: Adam with decoupled weight decay "
@@ -111,22 +114,30 @@ def add_optimizer_arguments(parser: argparse.ArgumentParser, learning_rate: floa
                        help="rescale the gradients when their global L2 norm exceeds NORM (default: no clipping)")
 
 
-def build_optimizer(args: argparse.Namespace, steps_per_epoch: int) -> Optimizer:
-    """A new optimizer from the options; a schedule spans this run's --epochs.
+#: the options that set the learning rate: with --resume, giving one replaces the saved rate
+RATE_OPTIONS = {"learning_rate", "lr_schedule", "warmup_epochs"}
+
+
+def build_learning_rate(args: argparse.Namespace, steps_per_epoch: int, start_step: int = 0):
+    """The learning rate of the options: a number, or a schedule spanning this run's --epochs.
 
     An epoch is ``steps_per_epoch`` mini-batches, so a schedule of --epochs E with
-    --warmup-epochs W lasts E * steps_per_epoch steps, the first W * steps_per_epoch warming up.
+    --warmup-epochs W lasts E * steps_per_epoch steps, the first W * steps_per_epoch warming up,
+    counted from the optimizer's step ``start_step``.
     """
-    learning_rate = args.learning_rate
-    if args.lr_schedule != "constant" or args.warmup_epochs:
-        if args.warmup_epochs >= args.epochs:
-            raise ValueError(f"--warmup-epochs ({args.warmup_epochs}) must be fewer than --epochs ({args.epochs})")
-        learning_rate = make_schedule(args.lr_schedule, args.learning_rate,
-                                      total_steps=args.epochs * steps_per_epoch,
-                                      warmup_steps=args.warmup_epochs * steps_per_epoch)
-    return make_optimizer(args.optimizer, learning_rate, weight_decay=args.weight_decay,
-                          clip_norm=args.clip_norm, momentum=args.momentum, beta1=args.beta1,
-                          beta2=args.beta2, eps=args.eps, rho=args.rho)
+    if args.lr_schedule == "constant" and not args.warmup_epochs:
+        return args.learning_rate
+    if args.warmup_epochs >= args.epochs:
+        raise ValueError(f"--warmup-epochs ({args.warmup_epochs}) must be fewer than --epochs ({args.epochs})")
+    return make_schedule(args.lr_schedule, args.learning_rate, total_steps=args.epochs * steps_per_epoch,
+                         warmup_steps=args.warmup_epochs * steps_per_epoch, start_step=start_step)
+
+
+def build_optimizer(args: argparse.Namespace, steps_per_epoch: int) -> Optimizer:
+    """A new optimizer from the options; a schedule spans this run's --epochs."""
+    return make_optimizer(args.optimizer, build_learning_rate(args, steps_per_epoch),
+                          weight_decay=args.weight_decay, clip_norm=args.clip_norm, momentum=args.momentum,
+                          beta1=args.beta1, beta2=args.beta2, eps=args.eps, rho=args.rho)
 
 
 def training_optimizer(model: MLP, args: argparse.Namespace, n_train: int) -> Optimizer:
@@ -137,12 +148,24 @@ def training_optimizer(model: MLP, args: argparse.Namespace, n_train: int) -> Op
             note(f"{args.resume} was saved without its optimizer: a new {args.optimizer} optimizer "
                  "starts from the options")
         return build_optimizer(args, steps_per_epoch)
-    check_optimizer_options(model.optimizer, args, steps_per_epoch)
-    if model.optimizer.current_learning_rate() == 0:
+    optimizer = model.optimizer
+    saved = saved_optimizer_options(optimizer, steps_per_epoch)
+    # Rate options repeated as saved continue the saved schedule; one that differs starts a new one.
+    new_rate = any(getattr(args, dest) != saved[dest] for dest in given_options(args) & RATE_OPTIONS)
+    check_optimizer_options(optimizer, args, steps_per_epoch, ignore=RATE_OPTIONS if new_rate else ())
+    if new_rate:
+        # --learning-rate and --lr-schedule left out keep their saved values (a warm-up is only if asked).
+        for dest in ("learning_rate", "lr_schedule"):
+            if dest not in given_options(args):
+                setattr(args, dest, saved[dest])
+        optimizer.learning_rate = build_learning_rate(args, steps_per_epoch, start_step=optimizer.step_count)
+        note(f"the optimizer saved in {args.resume} goes on with its state, at the new learning rate "
+             f"{optimizer.learning_rate!r}")
+    elif optimizer.current_learning_rate() == 0:
         raise ValueError(f"the learning-rate schedule saved in {args.resume} has ended at rate 0 "
-                         f"(step {model.optimizer.step_count}), so more epochs would not change the "
-                         "model; train a new one with more --epochs instead")
-    return model.optimizer
+                         f"(step {optimizer.step_count}), so more epochs would not change the model; "
+                         "give a new --learning-rate, or train a new model with more --epochs")
+    return optimizer
 
 
 def saved_optimizer_options(optimizer: Optimizer, steps_per_epoch: int) -> dict:
@@ -166,10 +189,12 @@ def saved_optimizer_options(optimizer: Optimizer, steps_per_epoch: int) -> dict:
     return options
 
 
-def check_optimizer_options(optimizer: Optimizer, args: argparse.Namespace, steps_per_epoch: int) -> None:
-    """Refuse optimizer options typed with --resume that contradict the optimizer saved in the model."""
+def check_optimizer_options(optimizer: Optimizer, args: argparse.Namespace, steps_per_epoch: int,
+                            ignore=()) -> None:
+    """Refuse optimizer options typed with --resume that contradict the optimizer saved in the model
+    (but those in ``ignore``)."""
     saved = saved_optimizer_options(optimizer, steps_per_epoch)
-    for dest in sorted(given_options(args) & saved.keys()):
+    for dest in sorted((given_options(args) & saved.keys()) - set(ignore)):
         if getattr(args, dest) != saved[dest]:
             raise ValueError(f"{option_name(dest)} {format_value(getattr(args, dest))} contradicts the "
                              f"optimizer saved in {args.resume} ({option_name(dest)} "
