@@ -8,6 +8,7 @@ import functools
 import os
 import socket
 import threading
+import tracemalloc
 import warnings
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -71,6 +72,16 @@ def strict_floating_point():
     with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
         warnings.simplefilter("error")
         yield
+
+
+def peak_allocation(call) -> int:
+    """The peak of memory that ``call()`` allocates, in bytes (tracemalloc); its exceptions propagate."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def require_mnist() -> Path:

@@ -3,11 +3,10 @@
 import gzip
 import struct
 import time
-import tracemalloc
 
 import numpy as np
 import pytest
-from helpers import require_mnist
+from helpers import peak_allocation, require_mnist
 
 from numpy_mlp.datasets.idx import IDXError, read_idx
 
@@ -78,20 +77,19 @@ def test_malformed_files_are_refused(tmp_path, compress, content, message):
     assert str(path) in str(raised.value)
 
 
+def refused(path, message):
+    with pytest.raises(IDXError, match=message):
+        read_idx(path)
+
+
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
 def test_a_lying_header_is_refused_without_allocating_its_claim(tmp_path, compress):
     # 4e9 * 4e9 * 8 bytes (1.3e20) claimed, 100 bytes present.
     content = idx_header(0x0E, (4_000_000_000, 4_000_000_000)) + bytes(100)
     path = write(tmp_path / "liar.idx", content, compress)
 
-    tracemalloc.start()
     start = time.perf_counter()
-    try:
-        with pytest.raises(IDXError, match="is truncated"):
-            read_idx(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = peak_allocation(lambda: refused(path, "is truncated"))
     assert time.perf_counter() - start < 2.0
     assert peak < 4 << 20, f"peak {peak} bytes allocated for a 100-byte file"
 
@@ -101,13 +99,7 @@ def test_a_plausible_lie_reads_no_more_than_the_file(tmp_path, compress):
     # 1 GB claimed by a 1 MB file: refused, and memory stays near the file's size.
     content = idx_header(0x08, (1_000_000_000,)) + bytes(1 << 20)
     path = write(tmp_path / "liar.idx", content, compress)
-    tracemalloc.start()
-    try:
-        with pytest.raises(IDXError, match="holds 1048576"):
-            read_idx(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = peak_allocation(lambda: refused(path, "holds 1048576"))
     assert peak < 8 << 20
 
 

@@ -6,10 +6,10 @@ allocating freely: they document the maths. The library computes the same steps 
 
 import json
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
+from helpers import peak_allocation
 
 from numpy_mlp import MLP, optimizers
 from numpy_mlp.optimizers import (FLUSH_INTERVAL, OPTIMIZER_CHOICES, OPTIMIZERS, SGD, UPDATE_BLOCK, Adam, AdamW,
@@ -319,12 +319,7 @@ def test_a_step_allocates_no_large_array(name, layout):
     for _, gradient in parameters:
         gradient.fill(0.5)
     optimizer.step()  # the first step
-    tracemalloc.start()
-    try:
-        optimizer.step()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_allocation(optimizer.step)
     assert peak < parameters[0][0].nbytes / 16, f"a step allocated {peak} bytes at its peak"
 
 

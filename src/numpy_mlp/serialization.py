@@ -2,9 +2,9 @@
 
 Layout: ``metadata`` (a JSON string: format name and version, the constructor's arguments,
 the class labels, the feature names if known, the training features' range, epochs trained,
-the random generator's state, the optimizer's name and hyperparameters), ``layers.<i>.weights`` / ``layers.<i>.bias``,
-``scaler.mean`` / ``scaler.std`` when the model standardises, and ``optimizer.<key>`` when
-asked for.
+the random generator's state, the optimizer's name and hyperparameters),
+``layers.<i>.weights`` / ``layers.<i>.bias``, ``scaler.mean`` / ``scaler.std`` when the model
+standardises, and ``optimizer.<key>`` when asked for.
 Files are written to a temporary file beside the target and then renamed over it, so a
 crash mid-write leaves the previous file as it was (and the next write to that path removes
 the temporary file of a writer that was killed).

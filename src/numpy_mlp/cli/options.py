@@ -152,7 +152,7 @@ def training_optimizer(model: MLP, args: argparse.Namespace, n_train: int) -> Op
     saved = saved_optimizer_options(optimizer, steps_per_epoch)
     # Rate options repeated as saved continue the saved schedule; one that differs starts a new one.
     new_rate = any(getattr(args, dest) != saved[dest] for dest in given_options(args) & RATE_OPTIONS)
-    check_optimizer_options(optimizer, args, steps_per_epoch, ignore=RATE_OPTIONS if new_rate else ())
+    check_optimizer_options(saved, args, ignore=RATE_OPTIONS if new_rate else ())
     if new_rate:
         # --learning-rate and --lr-schedule left out keep their saved values (a warm-up is only if asked).
         for dest in ("learning_rate", "lr_schedule"):
@@ -189,11 +189,9 @@ def saved_optimizer_options(optimizer: Optimizer, steps_per_epoch: int) -> dict:
     return options
 
 
-def check_optimizer_options(optimizer: Optimizer, args: argparse.Namespace, steps_per_epoch: int,
-                            ignore=()) -> None:
-    """Refuse optimizer options typed with --resume that contradict the optimizer saved in the model
-    (but those in ``ignore``)."""
-    saved = saved_optimizer_options(optimizer, steps_per_epoch)
+def check_optimizer_options(saved: dict, args: argparse.Namespace, ignore=()) -> None:
+    """Refuse optimizer options typed with --resume that contradict ``saved``, the options of the
+    optimizer saved in the model (``saved_optimizer_options``), but those in ``ignore``."""
     for dest in sorted((given_options(args) & saved.keys()) - set(ignore)):
         if getattr(args, dest) != saved[dest]:
             raise ValueError(f"{option_name(dest)} {format_value(getattr(args, dest))} contradicts the "
