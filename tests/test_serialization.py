@@ -2,14 +2,13 @@
 
 import json
 import os
-import time
 import warnings
 
 import numpy as np
 import pytest
 
 from numpy_mlp import MLP, SGD, FeatureRangeWarning, ModelFileError, load
-from numpy_mlp.serialization import FORMAT_VERSION, STALE_SECONDS, atomic_write
+from numpy_mlp.serialization import FORMAT_VERSION
 
 
 def small_data(n=60, seed=0):
@@ -160,30 +159,6 @@ def test_save_interrupted_before_the_rename_keeps_the_previous_file(tmp_path, mo
 
     assert_same_predictions(old, load(path), X)
     assert os.listdir(tmp_path) == ["model.npz"]
-
-
-def test_a_write_removes_the_stale_temporary_files_that_killed_writers_left_of_its_path(tmp_path):
-    def leftover(name, age_seconds):
-        path = tmp_path / name
-        path.write_bytes(b"half a file")
-        then = time.time() - age_seconds
-        os.utime(path, (then, then))
-        return path
-
-    stale = leftover(".tmp-ab_c1234model.npz", STALE_SECONDS + 60)
-    fresh = leftover(".tmp-zz9yx876model.npz", 60)                        # a writer still at work
-    other = leftover(".tmp-ab_c1234other-model.npz", STALE_SECONDS + 60)  # another path's
-    atomic_write(tmp_path / "model.npz", lambda file: file.write(b"new"))
-    assert not stale.exists() and fresh.exists() and other.exists()
-    assert (tmp_path / "model.npz").read_bytes() == b"new"
-
-
-def test_atomic_write_replaces_the_file_on_success(tmp_path):
-    path = tmp_path / "file.bin"
-    path.write_bytes(b"old")
-    atomic_write(path, lambda file: file.write(b"new"))
-    assert path.read_bytes() == b"new"
-    assert os.listdir(tmp_path) == ["file.bin"]
 
 
 # -- files that are not models ---------------------------------------------------------------

@@ -3,7 +3,7 @@
 Needs matplotlib (``pip install numpy-mlp[plot]``), imported only when a function is called.
 Figures are built with matplotlib's object API and rendered by Agg, never through pyplot:
 library code opens no window and leaves pyplot's global state alone. Files are written
-atomically (``serialization.atomic_write``); the format follows the file's extension (PNG
+atomically (``files.atomic_write``); the format follows the file's extension (PNG
 when it has none).
 """
 
@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from .serialization import atomic_write
+from .files import atomic_write
 from .validation import check_features
 
 

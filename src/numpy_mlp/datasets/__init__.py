@@ -1,7 +1,9 @@
 """Datasets: CSV files, IDX files and MNIST, small synthetic sets made with NumPy, breast cancer."""
 
 from .csv import CSVError, read_csv, read_features_csv, write_csv
-from .synthetic import load_breast_cancer, make_circles, make_moons, make_xor, train_test_split
+from .breast_cancer import load_breast_cancer
+from .split import train_test_split
+from .synthetic import make_circles, make_moons, make_xor
 from .download import ChecksumError, DownloadError, download_file, sha256_file
 from .idx import IDXError, read_idx
 from .mnist import fetch_mnist, load_mnist

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from ..serialization import atomic_write
+from ..files import atomic_write
 
 # Cells that mean "no value here" (compared after stripping spaces, ignoring case).
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "?"}

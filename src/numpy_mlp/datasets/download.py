@@ -2,7 +2,7 @@
 
 The bytes stream into a temporary file beside the target while being hashed; a wrong
 digest, a short transfer, a timeout or an interrupt removes the temporary file, and a
-verified file is renamed into place (``serialization.atomic_write``). Mirrors are tried
+verified file is renamed into place (``files.atomic_write``). Mirrors are tried
 in turn until one delivers the right bytes.
 """
 
@@ -14,7 +14,7 @@ import logging
 import os
 import urllib.request
 
-from ..serialization import atomic_write
+from ..files import atomic_write
 
 logger = logging.getLogger(__name__)
 
