@@ -85,10 +85,14 @@ def test_early_stopping_names_a_missing_metric():
         run_epochs(EarlyStopping(monitor="val_loss"), FakeTrainer(), [1.0], key="loss")
 
 
-@pytest.mark.parametrize("options, message", [({"patience": -1}, "patience"), ({"patience": 1.5}, "patience"),
-                                              ({"patience": True}, "patience"), ({"min_delta": -0.1}, "min_delta")])
-def test_early_stopping_rejects_bad_options(options, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize("options, error, message", [
+    ({"patience": -1}, ValueError, "patience must be an integer >= 0"),
+    ({"patience": 1.5}, TypeError, "patience must be an integer"),   # a wrong type is a TypeError,
+    ({"patience": True}, TypeError, "patience must be an integer"),  # as for every integer argument
+    ({"min_delta": -0.1}, ValueError, "min_delta must be a finite number >= 0"),
+])
+def test_early_stopping_rejects_bad_options(options, error, message):
+    with pytest.raises(error, match=message):
         EarlyStopping(**options)
 
 

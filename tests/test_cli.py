@@ -269,7 +269,7 @@ def train_briefly(csv_path, out, *options):
      SGD, {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.001, "clip_norm": 2.0}),
     (["--optimizer", "rmsprop", "--rho", "0.8", "--eps", "1e-6"], RMSProp, {"rho": 0.8, "eps": 1e-6}),
     (["--optimizer", "adam", "--beta1", "0.8", "--beta2", "0.99", "--learning-rate", "0.01"], Adam,
-     {"learning_rate": 0.01, "b1": 0.8, "b2": 0.99, "eps": 1e-8, "weight_decay": 0.0}),
+     {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.0}),
     (["--optimizer", "adamw"], AdamW, {"weight_decay": 0.01}),
     (["--optimizer", "adamw", "--weight-decay", "0"], AdamW, {"weight_decay": 0.0}),
 ])

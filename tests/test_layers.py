@@ -102,20 +102,3 @@ def test_layer_sizes_must_be_positive(n_in, n_out):
 def test_layer_size_must_be_an_integer():
     with pytest.raises(TypeError, match="n_out must be an integer"):
         Layer(3, 2.5)
-
-
-def test_share_storage_moves_the_arrays_into_flat_ones_keeping_their_values():
-    layer = make_layer(4, 3)
-    layer.grad_weights[...] = 2.0
-    before = [array.copy() for pair in layer.parameters() for array in pair]
-    values, gradients = np.zeros(20), np.zeros(20)
-    rest_values, rest_gradients = layer.share_storage(values, gradients)
-    assert rest_values.size == rest_gradients.size == 20 - (4 * 3 + 3)
-    after = [array for pair in layer.parameters() for array in pair]
-    for old, new in zip(before, after):
-        np.testing.assert_array_equal(old, new)
-    np.testing.assert_array_equal(values[:12].reshape(4, 3), before[0])
-    np.testing.assert_array_equal(values[12:15], before[2])
-    values[0] = 99.0  # the layer's arrays are views: a write to the flat array is seen by the layer
-    gradients[14] = -5.0
-    assert layer.weights[0, 0] == 99.0 and layer.grad_bias[2] == -5.0

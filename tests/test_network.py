@@ -1,12 +1,16 @@
 """The MLP: whole-network gradient checks, a worked gradient-descent step, structure and dtypes."""
 
+import copy
+import pickle
 import warnings
 
 import numpy as np
 import pytest
 from helpers import assert_gradients_match, numerical_gradient
 
-from numpy_mlp import MLP, FeatureRangeWarning, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
+from numpy_mlp import MLP, SGD, Adam, FeatureRangeWarning, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh, load
+from numpy_mlp.datasets import make_moons
+from numpy_mlp.parameters import FlatParameters
 
 NETWORKS = [
     # (n_features, neurons_per_layer, activation, output)
@@ -177,14 +181,17 @@ def test_parameters_are_the_layers_own_arrays():
 
 
 def test_all_parameters_tile_one_flat_array_and_all_gradients_another():
-    from numpy_mlp.optimizers import joined
     model = MLP(3, [4, 2, 1], seed=0)
-    values, gradients = zip(*model.parameters())
-    flat_values, flat_gradients = joined(values), joined(gradients)
-    assert flat_values is not None and flat_gradients is not None
-    assert flat_values.size == sum(value.size for value in values) == 3 * 4 + 4 + 4 * 2 + 2 + 2 * 1 + 1
-    flat_values[:] = np.arange(flat_values.size)
+    flat = model.parameters()
+    assert isinstance(flat, FlatParameters)
+    values, gradients = zip(*flat)
+    assert flat.values.size == sum(value.size for value in values) == 3 * 4 + 4 + 4 * 2 + 2 + 2 * 1 + 1
+    assert all(value.base is flat.values for value in values)
+    assert all(gradient.base is flat.gradients for gradient in gradients)
+    flat.values[:] = np.arange(flat.values.size)
+    flat.gradients[:] = -np.arange(flat.gradients.size)
     np.testing.assert_array_equal(model.dense_layers[0].weights, np.arange(12).reshape(3, 4))
+    np.testing.assert_array_equal(model.dense_layers[0].grad_bias, -np.arange(12, 16))
 
 
 def test_packing_keeps_the_initial_weights_that_the_seed_draws():
@@ -309,3 +316,63 @@ def test_the_feature_range_widens_with_each_fit():
     assert model.feature_range_ == (float((X * 3 - 1).min()), float((X * 3 - 1).max()))
     model.fit(X, X[:, 0] > 0.5, epochs=1, verbose=0)
     assert model.feature_range_ == (float((X * 3 - 1).min()), float((X * 3 - 1).max()))
+
+
+# -- copies keep training ------------------------------------------------------------------------
+
+def save_and_load(model, tmp_path):
+    model.save(tmp_path / "copy.npz", include_optimizer=True)
+    return load(tmp_path / "copy.npz")
+
+
+COPIES = {
+    "pickle": lambda model, tmp_path: pickle.loads(pickle.dumps(model)),
+    "deepcopy": lambda model, tmp_path: copy.deepcopy(model),
+    "copy": lambda model, tmp_path: copy.copy(model),
+    "save-load": save_and_load,
+}
+MAKE_OPTIMIZER = {"momentum": lambda: SGD(learning_rate=0.05, momentum=0.9, weight_decay=1e-3),
+                  "adam": lambda: Adam(learning_rate=0.01, clip_norm=1.0)}
+
+
+@pytest.mark.parametrize("optimizer", MAKE_OPTIMIZER)
+@pytest.mark.parametrize("how", COPIES)
+def test_a_copy_goes_on_training_exactly_like_the_original(how, optimizer, tmp_path):
+    """The copied model and its optimizer still share the model's arrays: fit(optimizer=copy.optimizer)
+    continues the run bit for bit (before, the copy's layers lost their views and stopped learning)."""
+    X, y = make_moons(n_samples=96, noise=0.2, seed=0)
+    options = {"batch_size": 16, "verbose": 0}
+    straight = MLP(2, [8, 8, 1], seed=3, standardize=True)
+    straight.fit(X, y, epochs=4, optimizer=MAKE_OPTIMIZER[optimizer](), **options)
+
+    first = MLP(2, [8, 8, 1], seed=3, standardize=True)
+    first.fit(X, y, epochs=2, optimizer=MAKE_OPTIMIZER[optimizer](), **options)
+    copied = COPIES[how](first, tmp_path)
+    before = copied.state_dict()
+    copied.fit(X, y, epochs=2, optimizer=copied.optimizer, **options)
+
+    assert copied.optimizer.parameters is copied.parameters()
+    assert not np.array_equal(before["layers.0.weights"], copied.dense_layers[0].weights)  # it learns
+    for key, value in straight.state_dict().items():
+        np.testing.assert_array_equal(copied.state_dict()[key], value, err_msg=key)
+    for key, value in straight.optimizer.state_dict().items():
+        np.testing.assert_array_equal(copied.optimizer.state_dict()[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_deep_copy_is_independent_of_the_original(how, tmp_path):
+    model = MLP(3, [4, 1], seed=0)
+    copied = COPIES[how](model, tmp_path)
+    copied.dense_layers[0].weights[...] = 7.0
+    assert not np.any(model.dense_layers[0].weights == 7.0)
+    assert copied.parameters().values[0] == 7.0  # the copy's layers still view its own flat array
+
+
+def test_a_pickled_model_carries_no_batch_and_no_second_copy_of_its_weights():
+    X = np.random.default_rng(0).normal(size=(5000, 20))
+    model = MLP(20, [16, 1], seed=0)
+    model.fit(X, X[:, 0] > 0, epochs=1, batch_size=500, validation_split=0.5, verbose=0)
+    size = len(pickle.dumps(model))
+    parameters = model.parameters().values.nbytes
+    # the values and the gradients, and a few kilobytes of metadata: not the 2,500-row batch
+    assert 2 * parameters < size < 2 * parameters + 8000

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from helpers import peak_allocation
 
-from numpy_mlp import MLP, optimizers
-from numpy_mlp.optimizers import (FLUSH_INTERVAL, OPTIMIZER_CHOICES, OPTIMIZERS, SGD, UPDATE_BLOCK, Adam, AdamW,
-                                  RMSProp, clip_by_global_norm, joined, make_optimizer)
+from numpy_mlp import MLP
+from numpy_mlp.optimizers import (MAX_FLUSH_INTERVAL, OPTIMIZER_NAMES, OPTIMIZERS, SGD, Adam, AdamW, RMSProp,
+                                  clip_by_global_norm, make_optimizer, optimizer_name)
+from numpy_mlp.parameters import FlatParameters
 from numpy_mlp.schedules import CosineDecay, StepDecay
 
 # -- reference implementations: the equations as published, one step per gradient ----------
@@ -83,7 +84,7 @@ CASES = {
                 lambda w, gs: reference_rmsprop(w, gs, 0.01, rho=0.8, eps=1e-6)),
     "rmsprop-l2": (lambda p: RMSProp(p, learning_rate=0.01, weight_decay=0.1),
                    lambda w, gs: reference_rmsprop(w, gs, 0.01, weight_decay=0.1)),
-    "adam": (lambda p: Adam(p, learning_rate=0.01, b1=0.8, b2=0.99, eps=1e-6),
+    "adam": (lambda p: Adam(p, learning_rate=0.01, beta1=0.8, beta2=0.99, eps=1e-6),
              lambda w, gs: reference_adam(w, gs, 0.01, b1=0.8, b2=0.99, eps=1e-6)),
     "adam-l2": (lambda p: Adam(p, learning_rate=0.01, weight_decay=0.1),
                 lambda w, gs: reference_adam(w, gs, 0.01, weight_decay=0.1)),
@@ -273,17 +274,12 @@ def make_parameters(dtype, seed=0, n_in=6, n_out=4):
 
 
 def packed_parameters(dtype, seed=0, n_in=6, n_out=4):
-    """make_parameters' values, as views tiling one flat array (as an MLP lays them out)."""
+    """make_parameters' values in a FlatParameters (one flat array, as an MLP lays them out)."""
     separate = make_parameters(dtype, seed, n_in, n_out)
-    size = sum(value.size for value, _ in separate)
-    values, gradients = np.empty(size, dtype), np.zeros(size, dtype)
-    pairs, start = [], 0
-    for value, _ in separate:
-        view = values[start:start + value.size].reshape(value.shape)
-        view[...] = value
-        pairs.append((view, gradients[start:start + value.size].reshape(value.shape)))
-        start += value.size
-    return pairs
+    packed = FlatParameters([value.shape for value, _ in separate], dtype)
+    for (value, _), (flat_value, _) in zip(separate, packed):
+        flat_value[...] = value
+    return packed
 
 
 def step_with(optimizer, parameters, gradients):
@@ -303,13 +299,13 @@ def test_float32_parameters_keep_float32_state_and_match_float64(name):
         for _ in range(5):
             step_with(optimizer, parameters, [rng.normal(size=v.shape) for v, _ in parameters])
         arrays = [a for pair in parameters for a in pair] + list(optimizer.state_dict().values())[:-1]
-        assert all(array.dtype == dtype for array in arrays + optimizer.scratch)
+        assert all(array.dtype == dtype for array in arrays + optimizer._scratch)
         results[dtype] = [value for value, _ in parameters]
     for single, double in zip(results[np.float32], results[np.float64]):
         np.testing.assert_allclose(single, double, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("layout", ["separate", "packed"])  # packed: one flat array, updated in 3 blocks
+@pytest.mark.parametrize("layout", ["separate", "packed"])  # packed: one flat array
 @pytest.mark.parametrize("name", ALL_OPTIONS)
 def test_a_step_allocates_no_large_array(name, layout):
     make = packed_parameters if layout == "packed" else make_parameters
@@ -399,15 +395,22 @@ def test_a_plain_function_as_learning_rate_works_but_cannot_be_saved():
     ("momentum", SGD, {"momentum": 0.8, "nesterov": False}),
     ("nesterov", SGD, {"momentum": 0.8, "nesterov": True}),
     ("rmsprop", RMSProp, {"rho": 0.95, "eps": 1e-7}),
-    ("adam", Adam, {"b1": 0.85, "b2": 0.99, "eps": 1e-7, "weight_decay": 0.0}),
-    ("adamw", AdamW, {"b1": 0.85, "b2": 0.99, "weight_decay": 0.01}),
+    ("adam", Adam, {"beta1": 0.85, "beta2": 0.99, "eps": 1e-7, "weight_decay": 0.0}),
+    ("adamw", AdamW, {"beta1": 0.85, "beta2": 0.99, "weight_decay": 0.01}),
 ])
 def test_make_optimizer(name, expected_class, expected):
     optimizer = make_optimizer(name, 0.05, momentum=0.8, beta1=0.85, beta2=0.99, eps=1e-7, rho=0.95)
     assert type(optimizer) is expected_class
     assert {key: optimizer.config()[key] for key in expected} == expected
     assert optimizer.learning_rate == 0.05
-    assert set(OPTIMIZER_CHOICES) >= {name}
+    assert optimizer_name(optimizer) == name  # the name table read backwards gives the same name
+
+
+def test_every_name_builds_an_optimizer_that_is_known_by_that_name():
+    for name in OPTIMIZER_NAMES:
+        assert optimizer_name(make_optimizer(name, 0.1)) == name
+    assert optimizer_name(SGD(momentum=0.5)) == "momentum"
+    assert optimizer_name(make_optimizer("momentum", 0.1, momentum=0.0)) == "sgd"  # no momentum is plain SGD
 
 
 def test_make_optimizer_passes_weight_decay_and_clipping_and_rejects_unknown_names():
@@ -427,8 +430,8 @@ def test_make_optimizer_passes_weight_decay_and_clipping_and_rejects_unknown_nam
     (lambda: SGD(nesterov=True), "nesterov=True needs a momentum"),
     (lambda: RMSProp(rho=1.5), r"rho must be in \[0, 1\)"),
     (lambda: RMSProp(eps=0.0), "eps must be a positive"),
-    (lambda: Adam(b1=1.0), r"b1 must be in \[0, 1\)"),
-    (lambda: Adam(b2=-0.5), "b2 must be a finite number >= 0"),
+    (lambda: Adam(beta1=1.0), r"beta1 must be in \[0, 1\)"),
+    (lambda: Adam(beta2=-0.5), "beta2 must be a finite number >= 0"),
     (lambda: Adam(eps=-1e-8), "eps must be a positive"),
     (lambda: AdamW(weight_decay=-0.01), "weight_decay must be a finite number >= 0"),
     (lambda: SGD(clip_norm=0.0), "clip_norm must be a positive"),
@@ -439,8 +442,8 @@ def test_invalid_hyperparameters_raise_a_clear_value_error(make, message):
 
 
 def test_non_numeric_hyperparameters_raise_type_error():
-    with pytest.raises(TypeError, match="b1 must be a number"):
-        Adam(b1="0.9")
+    with pytest.raises(TypeError, match="beta1 must be a number"):
+        Adam(beta1="0.9")
 
 
 def test_step_without_parameters_says_what_to_do():
@@ -477,34 +480,52 @@ def test_the_low_level_loop_takes_any_optimizer():
     np.testing.assert_array_equal(model.forward(X) > 0.5, y > 0.5)
 
 
-@pytest.mark.parametrize("name", ["momentum", "rmsprop", "adam"])
+SLOW_AND_FAST_DECAY = {
+    "momentum": lambda: make_optimizer("momentum", 0.01),           # v decays by 0.9 a step
+    "rmsprop": lambda: make_optimizer("rmsprop", 0.01),             # by 0.9
+    "adam": lambda: make_optimizer("adam", 0.01),                   # m by 0.9, v by 0.999
+    "momentum-0.5": lambda: SGD(learning_rate=0.01, momentum=0.5),  # by 0.5: subnormal 24 steps after
+    "rmsprop-0.5": lambda: RMSProp(learning_rate=0.01, rho=0.5),    # the flush margin, under 100
+    "adam-0.3": lambda: Adam(learning_rate=0.01, beta1=0.3),
+}
+
+
+@pytest.mark.parametrize("name", SLOW_AND_FAST_DECAY)
 def test_state_of_a_gradient_that_stays_zero_never_becomes_subnormal(name):
-    """Moments of a dead unit decay geometrically (by 0.9 a step here); they are flushed to 0 before
-    they reach float32's subnormal range (subnormal arithmetic is tens of times slower)."""
-    optimizer = make_optimizer(name, 0.01)
+    """Moments of a dead unit decay geometrically; they are flushed to 0 before they reach float32's
+    subnormal range (subnormal arithmetic is tens of times slower), whatever the decay factor."""
+    optimizer = SLOW_AND_FAST_DECAY[name]()
     weights, gradient = np.zeros((4, 4), np.float32), np.ones((4, 4), np.float32)
     optimizer.attach([(weights, gradient)])
     optimizer.step()
     gradient.fill(0)
     tiny = np.finfo(np.float32).tiny
-    for step in range(FLUSH_INTERVAL * 20):  # long enough for 0.9^step to pass 1e-38
+    for step in range(MAX_FLUSH_INTERVAL * 20):  # long enough for 0.9^step to pass 1e-38
         optimizer.step()
         for array in optimizer.state[0].values():
             assert not np.any((array != 0) & (np.abs(array) < tiny)), f"{name}: subnormal state at step {step}"
-    decayed = optimizer.state[0]["m" if name == "adam" else "v"]  # by 0.9 a step (Adam's v: 0.999)
+    decayed = optimizer.state[0]["m" if "adam" in name else "v"]
     assert np.all(decayed == 0)
     assert np.all(np.isfinite(weights))
 
 
-@pytest.mark.parametrize("block", [1 << 16, 5])  # 5: blocks that cut through the parameters
+@pytest.mark.parametrize("factors, interval", [((0.9,), 100), ((0.9, 0.999), 100), ((0.5,), 24),
+                                               ((0.1,), 7), ((1e-9,), 1), ((), 100), ((0.0,), 100)])
+def test_the_flush_interval_is_shorter_than_the_decay_into_the_subnormal_range(factors, interval, monkeypatch):
+    optimizer = SGD(learning_rate=0.1)
+    monkeypatch.setattr(optimizer, "decay_factors", lambda: factors)
+    assert optimizer.flush_interval() == interval
+    for d in factors:
+        if 0 < d < 1:  # a value at the flush margin is still normal when the last update before
+            assert 2.0 ** 24 * d ** (interval - 1) >= 1  # the next flush reads it
+
+
 @pytest.mark.parametrize("name", ALL_OPTIONS)
-def test_parameters_tiling_one_array_are_updated_block_by_block_exactly_as_apart(name, block, monkeypatch):
-    monkeypatch.setattr(optimizers, "UPDATE_BLOCK", block)
+def test_parameters_in_one_flat_array_are_updated_exactly_as_apart(name):
     packed, separate = packed_parameters(np.float32), make_parameters(np.float32)
     together, apart = ALL_OPTIONS[name](), ALL_OPTIONS[name]()
     together.attach(packed)
     apart.attach(separate)
-    assert len(together.updates) == math.ceil((6 * 4 + 4) / block) and len(apart.updates) == len(separate)
     rng = np.random.default_rng(3)
     for _ in range(6):
         gradients = [rng.normal(size=value.shape) for value, _ in separate]
@@ -519,23 +540,25 @@ def test_parameters_tiling_one_array_are_updated_block_by_block_exactly_as_apart
         assert mine[key].shape == theirs[key].shape
 
 
-def test_an_mlp_is_updated_in_cache_sized_blocks_of_its_flat_parameter_array():
+def count_update_calls(optimizer, monkeypatch) -> list:
+    calls = []
+    update = optimizer.update
+    monkeypatch.setattr(optimizer, "update", lambda *args: calls.append(args[0].size) or update(*args))
+    return calls
+
+
+def test_an_mlp_hands_its_flat_arrays_over_and_is_updated_in_one_call_per_step(monkeypatch):
     model = MLP(512, [256, 1], seed=0)
     optimizer = Adam(model.parameters())
-    flat = joined([value for value, _ in model.parameters()])
-    assert len(optimizer.updates) == math.ceil(flat.size / UPDATE_BLOCK) == 3
-    assert all(value.base is flat and value.size <= UPDATE_BLOCK for value, _, _, _ in optimizer.updates)
-    assert sum(value.size for value, _, _, _ in optimizer.updates) == flat.size
+    calls = count_update_calls(optimizer, monkeypatch)
+    optimizer.step()
+    assert calls == [model.parameters().values.size]
 
 
-def test_joined_finds_only_views_that_fill_one_flat_array_in_order():
-    flat = np.zeros(10, np.float32)
-    a, b = flat[:6].reshape(2, 3), flat[6:]
-    assert joined([a, b]) is flat
-    assert joined([b, a]) is None                                  # out of order
-    assert joined([a]) is None                                     # does not fill it
-    assert joined([flat[:4], flat[5:]]) is None                    # a gap
-    assert joined([np.zeros(6, np.float32), b]) is None            # separate arrays
-    assert joined([flat.reshape(2, 5)[:, :3], flat[6:]]) is None   # a strided view
-    assert joined([flat.view(np.int32)[:6], b]) is None            # another dtype
-    assert joined([]) is None
+def test_a_plain_list_of_pairs_is_updated_pair_by_pair_even_when_they_share_memory(monkeypatch):
+    """The fast path is chosen by what the model hands over, never guessed from memory addresses."""
+    model = MLP(4, [3, 1], seed=0)
+    optimizer = SGD(list(model.parameters()), learning_rate=0.1)
+    calls = count_update_calls(optimizer, monkeypatch)
+    optimizer.step()
+    assert calls == [12, 3, 3, 1]

@@ -5,7 +5,7 @@ import pytest
 
 import numpy_mlp
 from numpy_mlp import MLP
-from numpy_mlp.optimizers import OPTIMIZER_CHOICES, SGD, Adam, make_optimizer
+from numpy_mlp.optimizers import OPTIMIZER_NAMES, SGD, Adam, make_optimizer
 from numpy_mlp.schedules import SCHEDULES, CosineDecay, make_schedule
 
 
@@ -63,7 +63,7 @@ def test_without_the_optimizer_state_the_run_differs(tmp_path):
     assert not np.array_equal(loaded.state_dict()["layers.0.weights"], straight.state_dict()["layers.0.weights"])
 
 
-@pytest.mark.parametrize("optimizer_name", OPTIMIZER_CHOICES)
+@pytest.mark.parametrize("optimizer_name", OPTIMIZER_NAMES)
 @pytest.mark.parametrize("schedule_name", [None, *SCHEDULES])
 def test_every_optimizer_and_schedule_round_trips_through_a_model_file(optimizer_name, schedule_name, tmp_path):
     X, y = make_data(40)

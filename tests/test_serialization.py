@@ -95,7 +95,7 @@ def test_include_optimizer_restores_sgd_and_resumes_exactly(tmp_path):
     assert isinstance(restored.optimizer, SGD)
     assert restored.optimizer.learning_rate == 0.1
     assert restored.optimizer.step_count == model.optimizer.step_count == 3 * 4  # 3 epochs of 4 batches
-    assert restored.optimizer.is_attached_to(restored.parameters())
+    assert restored.optimizer.parameters is restored.parameters()
     # Same weights, optimizer and random state: two more epochs give bit-identical weights.
     for network in (model, restored):
         network.fit(X, y, epochs=2, batch_size=16, optimizer=network.optimizer, verbose=0)

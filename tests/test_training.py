@@ -338,7 +338,7 @@ def test_optimizer_state_keeps_the_model_dtype_after_an_epoch(dtype, optimizer):
     model.fit(X, y, epochs=1, batch_size=16, optimizer=make_optimizer(optimizer, 0.01), verbose=0)
     arrays = [array for state in model.optimizer.state for array in state.values()]
     assert arrays, "the optimizer keeps state"
-    assert all(array.dtype == dtype for array in arrays + model.optimizer.scratch)
+    assert all(array.dtype == dtype for array in arrays + model.optimizer._scratch)
 
 
 # -- the tuned training step --------------------------------------------------------------------

@@ -9,10 +9,10 @@ from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh, log_softmax, 
 from .callbacks import Callback, EarlyStopping, ProgressBar
 from .layers import Layer
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
-from .network import MLP
+from .network import MLP, load
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp, clip_by_global_norm, make_optimizer
 from .schedules import Constant, CosineDecay, ExponentialDecay, StepDecay, make_schedule
-from .serialization import ModelFileError, load
+from .serialization import ModelFileError
 from .training import DivergenceError, History, fit
 from .validation import FeatureRangeWarning
 

@@ -8,9 +8,10 @@ A callback stops training by setting ``trainer.stop_training = True``.
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import time
+
+from .validation import check_non_negative_float, check_non_negative_int
 
 
 class Callback:
@@ -94,11 +95,9 @@ class EarlyStopping(Callback):
 
     def __init__(self, patience: int = 10, monitor: str = "auto", min_delta: float = 0.0,
                  restore_best_weights: bool = True):
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
-            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
-        if not (isinstance(min_delta, (int, float)) and min_delta >= 0):
-            raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
-        self.patience, self.monitor, self.min_delta = int(patience), monitor, float(min_delta)
+        self.patience = check_non_negative_int(patience, "patience")
+        self.min_delta = check_non_negative_float(min_delta, "min_delta")
+        self.monitor = monitor
         self.restore_best_weights = restore_best_weights
 
     def on_train_begin(self, trainer):

@@ -13,8 +13,12 @@ class Layer:
 
     Shapes: x (n, n_in), W ``weights`` (n_in, n_out), b ``bias`` (n_out,), z (n, n_out).
     ``backward`` overwrites ``grad_weights`` and ``grad_bias`` (it never accumulates: each
-    parameter is used once per step in a sequential network, so there is no zero_grad).
+    parameter is used once per step in a sequential network, so there is no zero_grad), and it
+    writes into them in place, since in a model they are views of one flat array (parameters.py).
     """
+
+    #: the attributes that ``parameters()`` pairs with their ``grad_`` twins
+    parameter_names = ("weights", "bias")
 
     def __init__(self, n_in: int, n_out: int, rng: np.random.Generator | None = None,
                  initializer: str = "glorot", dtype=np.float32):
@@ -47,21 +51,6 @@ class Layer:
         if not self.needs_input_grad:
             return None
         return grad_output @ self.weights.T
-
-    def share_storage(self, values: np.ndarray, gradients: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Move the parameters to the start of the flat array ``values``, their gradients to that of
-        ``gradients``; return the rest of both, for the next layer.
-
-        The layer's arrays become views (weights, then bias), keeping their values. MLP lays
-        all its layers end to end this way.
-        """
-        for (value, gradient), name in zip(self.parameters(), ("weights", "bias")):
-            size = value.size
-            values[:size], gradients[:size] = value.reshape(-1), gradient.reshape(-1)
-            setattr(self, name, values[:size].reshape(value.shape))
-            setattr(self, f"grad_{name}", gradients[:size].reshape(value.shape))
-            values, gradients = values[size:], gradients[size:]
-        return values, gradients
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The (value, gradient) pairs an optimizer updates in place."""

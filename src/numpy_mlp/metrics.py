@@ -57,36 +57,55 @@ def accuracy(true_labels, predicted_labels) -> float:
     return float(np.mean(np.asarray(true_labels) == np.asarray(predicted_labels)))
 
 
-def evaluate_model(model, X, y) -> dict:
-    """Loss, accuracy and the metrics that fit the model's output.
+#: rows per chunk when a whole data set goes through the network or the loss (bounds memory)
+CHUNK_ROWS = 4096
 
-    One sigmoid output: precision, recall, F1 (of ``classes_[1]``) and ROC AUC.
+
+def count_correct(loss_function, logits, targets) -> float:
+    """Samples classified right (for several sigmoid outputs, the mean over outputs)."""
+    hits = loss_function.predicted_classes(logits) == targets
+    return float(np.count_nonzero(hits)) / (hits.shape[1] if hits.ndim == 2 else 1)
+
+
+def loss_and_accuracy(loss_function, logits, targets) -> tuple[float, float]:
+    """Mean loss and accuracy of logits (n, k) against encoded targets.
+
+    The loss is averaged chunk by chunk and the chunks' means combined as Python floats: one
+    float32 sum over millions of values would lose digits that these shorter sums keep.
+    """
+    total_loss = 0.0
+    for start in range(0, len(logits), CHUNK_ROWS):
+        chunk = slice(start, start + CHUNK_ROWS)
+        total_loss += loss_function.forward(logits[chunk], targets[chunk]) * len(logits[chunk])
+    return total_loss / len(logits), count_correct(loss_function, logits, targets) / len(logits)
+
+
+def classification_report(loss_function, logits, targets) -> dict:
+    """Loss, accuracy and the metrics that fit the output, from the logits (n, k) of a data set.
+
+    One sigmoid output: precision, recall, F1 (of class 1) and ROC AUC, and the confusion matrix.
     Softmax: macro-averaged precision/recall/F1, their per-class arrays and the confusion matrix.
     Several sigmoid outputs (multi-label): per-output metrics averaged over the outputs.
     """
-    from .training import loss_and_accuracy
-
-    features = model.prepare_features(X)
-    targets = model.encode_targets(y, len(features))
-    loss, acc = loss_and_accuracy(model, features, targets)
+    loss, acc = loss_and_accuracy(loss_function, logits, targets)
     report = {"loss": loss, "accuracy": acc}
-    logits = model.predict_logits_in_batches(features)
-    probabilities = model.loss_function.probabilities(logits)
-    predicted = model.loss_function.predicted_classes(logits)
-    if model.output == "softmax":
-        matrix = confusion_matrix(targets, predicted, model.n_outputs)
+    probabilities = loss_function.probabilities(logits)
+    predicted = loss_function.predicted_classes(logits)
+    n_outputs = logits.shape[1]
+    if loss_function.name == "softmax":
+        matrix = confusion_matrix(targets, predicted, n_outputs)
         precision, recall, f1 = precision_recall_f1(matrix)
         report.update(precision=float(precision.mean()), recall=float(recall.mean()), f1=float(f1.mean()),
                       precision_per_class=precision, recall_per_class=recall, f1_per_class=f1,
                       confusion_matrix=matrix)
         return report
     per_output = []
-    for k in range(model.n_outputs):
+    for k in range(n_outputs):
         matrix = confusion_matrix(targets[:, k], predicted[:, k], 2)
         precision, recall, f1 = precision_recall_f1(matrix)
         per_output.append((precision[1], recall[1], f1[1], roc_auc(targets[:, k], probabilities[:, k])))
     precision, recall, f1, auc = (float(np.mean(column)) for column in zip(*per_output))
     report.update(precision=precision, recall=recall, f1=f1, roc_auc=auc)
-    if model.n_outputs == 1:
+    if n_outputs == 1:
         report["confusion_matrix"] = confusion_matrix(targets[:, 0], predicted[:, 0], 2)
     return report

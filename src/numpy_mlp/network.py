@@ -6,12 +6,15 @@ import copy
 
 import numpy as np
 
+from . import metrics, serialization, training
 from .activations import get_activation
 from .layers import Layer
 from .losses import LOSSES
+from .optimizers import OPTIMIZERS
+from .parameters import tile, without_arrays
 from .preprocessing import Standardizer, check_multilabel_targets, encode_labels, infer_classes
 from .validation import (check_dtype, check_features, check_labels, check_positive_float, check_positive_int,
-                         warn_if_far_outside)
+                         column_names, warn_if_far_outside)
 
 
 class MLP:
@@ -52,24 +55,11 @@ class MLP:
         self.output = output
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        hidden = get_activation(activation)
-        self.activation = hidden
-
-        self.layers = []
-        sizes = [self.n_features, *self.neurons_per_layer]
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            self.layers.append(Layer(n_in, n_out, self.rng, hidden.initializer, self.dtype))
-            self.layers.append(copy.copy(hidden))  # each activation caches its own forward
-        self.layers.pop()  # the output activation is fused into the loss
-        self.layers[0].needs_input_grad = False
+        self.activation = get_activation(activation)
+        self.layers = self._build_layers()
         self.loss_function = LOSSES[output]()
-        # Every weight and bias lies end to end in one flat array, every gradient in another
-        # (the layers hold views): an optimizer then updates all of them with one NumPy call per
-        # pass instead of one per array, which makes a small network's step a third faster.
-        size = sum(value.size for value, _ in self.parameters())
-        values, gradients = np.empty(size, self.dtype), np.empty(size, self.dtype)
-        for layer in self.dense_layers:
-            values, gradients = layer.share_storage(values, gradients)
+        # Every weight and bias end to end in one flat array (the layers hold views): see parameters.py.
+        self._parameters = tile(self.dense_layers, self.dtype)
 
         self.standardize = bool(standardize)
         self.scaler: Standardizer | None = None
@@ -78,6 +68,17 @@ class MLP:
         self.feature_range_: tuple[float, float] | None = None  # smallest and largest training feature
         self.optimizer = None  # the last optimizer fit used, kept for resuming
         self.epochs_trained = 0
+
+    def _build_layers(self) -> list:
+        """Layer, activation, Layer, ..., Layer: the output activation is fused into the loss."""
+        layers = []
+        sizes = [self.n_features, *self.neurons_per_layer]
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            layers.append(Layer(n_in, n_out, self.rng, self.activation.initializer, self.dtype))
+            layers.append(copy.copy(self.activation))  # each activation caches its own forward
+        layers.pop()
+        layers[0].needs_input_grad = False
+        return layers
 
     @classmethod
     def for_labels(cls, n_features: int, hidden_layers, y, name: str = "y", **options) -> "MLP":
@@ -138,6 +139,12 @@ class MLP:
         for layer in self.dense_layers:
             layer.optimize(learning_rate)
 
+    def forward_in_chunks(self, features: np.ndarray) -> np.ndarray:
+        """``forward_logits`` of many rows (already checked and scaled), a chunk at a time to bound memory."""
+        chunks = [self.forward_logits(features[start:start + metrics.CHUNK_ROWS])
+                  for start in range(0, len(features), metrics.CHUNK_ROWS)]
+        return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+
     # -- structure and state -----------------------------------------------------------------
 
     @property
@@ -148,14 +155,18 @@ class MLP:
     def n_outputs(self) -> int:
         return self.neurons_per_layer[-1]
 
-    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every (value, gradient) pair, in layer order: the link to an optimizer."""
-        return [pair for layer in self.dense_layers for pair in layer.parameters()]
+    def parameters(self):
+        """Every (value, gradient) pair, in layer order: the link to an optimizer.
+
+        A ``FlatParameters`` (parameters.py): it iterates like a list of pairs, and lets an
+        optimizer update all of them at once.
+        """
+        return self._parameters
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of the weights and biases, as ``"layers.<i>.weights"`` / ``".bias"``."""
         return {f"layers.{index}.{name}": getattr(layer, name).copy()
-                for index, layer in enumerate(self.dense_layers) for name in ("weights", "bias")}
+                for index, layer in enumerate(self.dense_layers) for name in Layer.parameter_names}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Copy weights into this model's arrays in place (optimizers keep their references)."""
@@ -164,12 +175,26 @@ class MLP:
             raise ValueError(f"state does not match the model: expected {sorted(expected)}, "
                              f"got {sorted(state)}")
         for index, layer in enumerate(self.dense_layers):
-            for name in ("weights", "bias"):
+            for name in Layer.parameter_names:
                 target, saved = getattr(layer, name), np.asarray(state[f"layers.{index}.{name}"])
                 if saved.shape != target.shape:
                     raise ValueError(f"layers.{index}.{name} has shape {saved.shape}, "
                                      f"expected {target.shape}")
                 target[...] = saved
+
+    def __getstate__(self) -> dict:
+        # pickle and deepcopy would copy each layer's arrays apart from the flat storage they are
+        # views of (and the caches hold the last batch): keep the storage alone; __setstate__
+        # points the layers at it again, so that a copy trains like the original.
+        state = self.__dict__.copy()
+        state["layers"] = [without_arrays(layer) for layer in self.layers]
+        state["loss_function"] = without_arrays(self.loss_function)
+        state.pop("logits", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._parameters.bind(self.dense_layers)
 
     def config(self) -> dict:
         """The constructor's arguments, enough to rebuild this architecture."""
@@ -189,9 +214,8 @@ class MLP:
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
         rule = "-" * len(max(lines, key=len))
-        total = sum(value.size for value, _ in self.parameters())
         return "\n".join([lines[0], rule, *lines[1:], rule,
-                          f"Total parameters: {total:,} ({self.dtype.name})"])
+                          f"Total parameters: {self._parameters.values.size:,} ({self.dtype.name})"])
 
     def __repr__(self) -> str:
         return (f"MLP(n_features={self.n_features}, neurons_per_layer={self.neurons_per_layer}, "
@@ -199,24 +223,67 @@ class MLP:
 
     # -- the high-level API: validated inputs, labels, scaling --------------------------------
 
-    def prepare_features(self, X) -> np.ndarray:
-        """Validate X, cast it to the model's dtype and apply the standardisation, if any.
+    def fit(self, X, y, **options) -> training.History:
+        """Train on X (n, n_features) and labels y; returns a History. See ``training.fit``."""
+        return training.fit(self, X, y, **options)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities: (n,) for one sigmoid output (that of ``classes_[1]``), else (n, k)."""
+        logits = self.forward_in_chunks(self._prepare_features(X))
+        probabilities = self.loss_function.probabilities(logits)
+        return probabilities[:, 0] if self.n_outputs == 1 else probabilities
+
+    def predict(self, X, threshold: float = 0.5) -> np.ndarray:
+        """Labels: the model's classes (threshold on the probability for sigmoid outputs)."""
+        return self._labels_from_probabilities(self.predict_proba(X), threshold)
+
+    def evaluate(self, X, y) -> dict:
+        """Loss and classification metrics on (X, y); see ``metrics.classification_report``."""
+        features, targets = self._prepare_data(X, y)
+        return metrics.classification_report(self.loss_function, self.forward_in_chunks(features), targets)
+
+    def save(self, path, include_optimizer: bool = False) -> None:
+        """Write architecture, weights, labels and scaling to one ``.npz`` file, atomically."""
+        arrays, metadata = self._file_contents(include_optimizer)
+        serialization.write_model_file(path, arrays, metadata)
+
+    def _labels_from_probabilities(self, probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+        """The labels ``predict`` gives for the probabilities ``predict_proba`` gave."""
+        if self.output == "softmax":
+            indices = probabilities.argmax(axis=1)
+        else:
+            indices = (probabilities >= threshold).astype(int)
+        # Multi-label outputs (and a model trained with the low-level loop) have no class names.
+        return indices if self.classes_ is None else self.classes_[indices]
+
+    def _prepare_features(self, X) -> np.ndarray:
+        """X checked, cast to the model's dtype and standardised if the model standardises.
 
         Warns (FeatureRangeWarning) when X lies far outside the range of the training features.
         """
         features, feature_range = check_features(X, self.dtype, self.n_features, return_range=True)
         if self.feature_range_ is not None:
             warn_if_far_outside(feature_range, self.feature_range_)
-        return self.scale_features(features)
+        return self._scale_features(features)
 
-    def note_feature_range(self, feature_range: tuple[float, float]) -> None:
-        """Widen ``feature_range_`` to cover (smallest, largest) of training features, before scaling."""
-        low, high = feature_range
-        if self.feature_range_ is not None:
+    def _prepare_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """(features, targets) of labelled data, for validation and evaluation."""
+        features = self._prepare_features(X)
+        return features, self._encode_targets(y, len(features))
+
+    def _check_training_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """Training (features, targets), checked and encoded but not yet scaled; learns the
+        classes, the column names of a DataFrame and the range of the features."""
+        if column_names(X) is not None:  # a DataFrame's column names are kept, as scikit-learn does
+            self.feature_names_ = column_names(X)
+        features, (low, high) = check_features(X, self.dtype, self.n_features, return_range=True)
+        targets = self._encode_targets(y, len(features), fitting=True)
+        if self.feature_range_ is not None:  # widened by each fit
             low, high = min(low, self.feature_range_[0]), max(high, self.feature_range_[1])
         self.feature_range_ = (low, high)
+        return features, targets
 
-    def scale_features(self, features: np.ndarray, fitting: bool = False) -> np.ndarray:
+    def _scale_features(self, features: np.ndarray, fitting: bool = False) -> np.ndarray:
         """Checked features, standardised when the model standardises (learned when fitting)."""
         if not self.standardize:
             return features
@@ -226,7 +293,7 @@ class MLP:
             raise ValueError("the model standardises its inputs but was never fitted")
         return self.scaler.transform(features)
 
-    def encode_targets(self, y, n_samples: int, fitting: bool = False) -> np.ndarray:
+    def _encode_targets(self, y, n_samples: int, fitting: bool = False) -> np.ndarray:
         """The loss's targets: (n, k) 0/1 for sigmoid outputs, (n,) class indices for softmax."""
         if self.output == "sigmoid" and self.n_outputs > 1:
             return check_multilabel_targets(y, n_samples, self.n_outputs).astype(self.dtype)
@@ -240,43 +307,69 @@ class MLP:
             return indices.astype(self.dtype).reshape(-1, 1)
         return indices
 
-    def fit(self, X, y, **options):
-        """Train on X (n, n_features) and labels y; returns a History. See ``training.fit``."""
-        from .training import fit
-        return fit(self, X, y, **options)
+    # -- model files ---------------------------------------------------------------------------
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Probabilities: (n,) for one sigmoid output (that of ``classes_[1]``), else (n, k)."""
-        probabilities = self.predict_logits_in_batches(self.prepare_features(X), self.loss_function.probabilities)
-        return probabilities[:, 0] if self.n_outputs == 1 else probabilities
+    def _file_contents(self, include_optimizer: bool) -> tuple[dict[str, np.ndarray], dict]:
+        """The arrays and the JSON metadata that a model file holds (see serialization.py)."""
+        metadata = {
+            "config": self.config(),
+            "classes": None if self.classes_ is None else self.classes_.tolist(),
+            "feature_names": self.feature_names_,
+            "feature_range": None if self.feature_range_ is None else list(self.feature_range_),
+            "epochs_trained": self.epochs_trained,
+            "rng_state": self.rng.bit_generator.state,
+        }
+        arrays = self.state_dict()
+        if self.scaler is not None:
+            arrays["scaler.mean"], arrays["scaler.std"] = self.scaler.mean, self.scaler.std
+        if include_optimizer:
+            if self.optimizer is None:
+                raise ValueError("include_optimizer=True, but the model has no optimizer: fit it first")
+            metadata["optimizer"] = {"name": self.optimizer.name, "config": self.optimizer.config()}
+            arrays.update({f"optimizer.{key}": value for key, value in self.optimizer.state_dict().items()})
+        return arrays, metadata
 
-    def predict(self, X, threshold: float = 0.5) -> np.ndarray:
-        """Labels: the model's classes (threshold on the probability for sigmoid outputs)."""
-        return self.labels_from_probabilities(self.predict_proba(X), threshold)
+    @classmethod
+    def _from_file_contents(cls, arrays: dict[str, np.ndarray], metadata: dict) -> "MLP":
+        """The model that ``_file_contents`` described, its metadata checked by serialization.py."""
+        model = cls(**metadata["config"])
+        model.load_state_dict({key: value for key, value in arrays.items() if key.startswith("layers.")})
+        if "scaler.mean" in arrays:
+            model.scaler = Standardizer(arrays["scaler.mean"], arrays["scaler.std"])
+        if metadata["classes"] is not None:
+            model.classes_ = np.asarray(metadata["classes"])
+        model.feature_names_ = metadata.get("feature_names")
+        if metadata.get("feature_range") is not None:  # absent from files of older versions
+            model.feature_range_ = tuple(float(value) for value in metadata["feature_range"])
+        model.epochs_trained = int(metadata["epochs_trained"])
+        model.rng.bit_generator.state = metadata["rng_state"]
+        if "optimizer" in metadata:
+            model.optimizer = _saved_optimizer(metadata["optimizer"])
+            model.optimizer.attach(model.parameters())
+            model.optimizer.load_state_dict({key.removeprefix("optimizer."): value for key, value in arrays.items()
+                                             if key.startswith("optimizer.")})
+        return model
 
-    def labels_from_probabilities(self, probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-        """The labels ``predict`` gives for the probabilities ``predict_proba`` gave."""
-        if self.output == "softmax":
-            indices = probabilities.argmax(axis=1)
-        else:
-            indices = (probabilities >= threshold).astype(int)
-        # Multi-label outputs (and a model trained with the low-level loop) have no class names.
-        return indices if self.classes_ is None else self.classes_[indices]
 
-    def predict_logits_in_batches(self, features: np.ndarray, transform=None, batch_size: int = 4096):
-        """Logits of already-prepared features, computed in chunks to bound memory."""
-        chunks = []
-        for start in range(0, len(features), batch_size):
-            logits = self.forward_logits(features[start:start + batch_size])
-            chunks.append(logits if transform is None else transform(logits))
-        return np.concatenate(chunks)
+def _saved_optimizer(description: dict):
+    """The optimizer a model file describes, its state still to be loaded."""
+    name = description["name"]
+    if name not in OPTIMIZERS:
+        raise ValueError(f"it was saved with optimizer {name!r}, which this numpy-mlp does not have "
+                         f"(it has {sorted(OPTIMIZERS)})")
+    return OPTIMIZERS[name].from_config(description["config"])
 
-    def evaluate(self, X, y) -> dict:
-        """Loss and classification metrics on (X, y); see ``metrics.evaluate_model``."""
-        from .metrics import evaluate_model
-        return evaluate_model(self, X, y)
 
-    def save(self, path, include_optimizer: bool = False) -> None:
-        """Write architecture, weights, labels and scaling to one ``.npz`` file, atomically."""
-        from .serialization import save
-        save(self, path, include_optimizer=include_optimizer)
+def load(path) -> MLP:
+    """Read a model written by ``MLP.save`` (and its optimizer, if saved with it).
+
+    Raises FileNotFoundError for a missing file and ModelFileError for a file that is not a
+    numpy-mlp model this version can read (corrupt, truncated, foreign or newer).
+    """
+    arrays, metadata = serialization.read_model_file(path)
+    try:
+        return MLP._from_file_contents(arrays, metadata)
+    except KeyError as error:
+        raise serialization.ModelFileError(f"{path} is not a valid numpy-mlp model file: {error} is missing") from None
+    except (TypeError, ValueError, AttributeError) as error:
+        raise serialization.ModelFileError(f"{path} is not a valid numpy-mlp model file: {error}") from None

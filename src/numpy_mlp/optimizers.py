@@ -9,8 +9,9 @@ place at each ``step()``. A learning rate is a number or a schedule, a callable
 Speed without losing the maths: each update is written with ``out=`` into the
 parameter, its state or one scratch array per parameter, so a step allocates nothing
 large and a float32 model stays float32 (scalars are Python floats, which never upcast).
-The textbook equation sits in a comment over each in-place group. Parameters that lie end
-to end in one flat array, as an MLP's do, are updated as that one array (see ``attach``).
+The textbook equation sits in a comment over each in-place group. Given a model's
+``FlatParameters`` (parameters.py) instead of a list of pairs, an optimizer updates them as one
+flat array, one NumPy call per pass: the same numbers, bit for bit, in fewer calls.
 
 Options common to every optimizer:
   weight_decay  L2 regularisation, g <- g + weight_decay * w, applied to the weight
@@ -28,6 +29,7 @@ import math
 
 import numpy as np
 
+from .parameters import FlatParameters
 from .schedules import learning_rate_from_config, learning_rate_to_config
 from .validation import check_fraction, check_non_negative_float, check_positive_float
 
@@ -46,42 +48,18 @@ def clip_by_global_norm(gradients, clip_norm: float) -> float:
     return norm
 
 
-def joined(arrays) -> np.ndarray | None:
-    """The flat array that ``arrays`` are views of, lying end to end in order and filling it; else None."""
-    base = arrays[0].base if arrays else None
-    if not isinstance(base, np.ndarray) or base.ndim != 1 or not base.flags.c_contiguous:
-        return None
-    address = base.ctypes.data
-    for array in arrays:
-        if (array.base is not base or array.dtype != base.dtype or not array.flags.c_contiguous
-                or array.ctypes.data != address):
-            return None
-        address += array.nbytes
-    return base if address == base.ctypes.data + base.nbytes else None
-
-
-def split_like(flat: np.ndarray, arrays) -> list[np.ndarray]:
-    """Views of ``flat``, end to end, with the shapes of ``arrays``."""
-    views, start = [], 0
-    for array in arrays:
-        views.append(flat[start:start + array.size].reshape(array.shape))
-        start += array.size
-    return views
-
-
-#: elements of a flat parameter array updated together: 64 Ki float32 are 256 KiB an array,
-#: so that Adam's five (parameter, gradient, m, v, scratch) stay in a 2 MiB L2 cache
-UPDATE_BLOCK = 1 << 16
-
-#: how many steps pass between two flushes of subnormal state (see Optimizer.flush_subnormal_state)
-FLUSH_INTERVAL = 100
+#: flushing sets to 0 the state values below this many times the dtype's smallest normal number
+FLUSH_MARGIN = 2.0 ** 24
+#: the most steps between two flushes of small state (see Optimizer.flush_interval)
+MAX_FLUSH_INTERVAL = 100
 
 
 class Optimizer:
     """Base class: holds the parameters, their state and the step count.
 
     Every optimizer takes ``learning_rate`` (a number or a schedule), ``weight_decay`` and
-    ``clip_norm`` (see the module docstring); subclasses add their own hyperparameters.
+    ``clip_norm`` (see the module docstring); subclasses add their own hyperparameters, and
+    ``decay_factors`` (the factors their state decays by at each step).
     """
 
     name = ""
@@ -95,48 +73,62 @@ class Optimizer:
         self.weight_decay = check_non_negative_float(weight_decay, "weight_decay")
         self.clip_norm = None if clip_norm is None else check_positive_float(clip_norm, "clip_norm")
         self.step_count = 0
-        self.parameters: list[tuple[np.ndarray, np.ndarray]] = []
-        self.state: list[dict[str, np.ndarray]] = []
-        self.scratch: list[np.ndarray] = []
-        # (value, gradient, state, scratch) of each update() call: per parameter, or one flat array
-        self.updates: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]] = []
+        self.parameters: FlatParameters | list[tuple[np.ndarray, np.ndarray]] = []
+        self._state: list[dict[str, np.ndarray]] = []  # one dict per update group
+        self._derive_views()
         if parameters is not None:
             self.attach(parameters)
 
     def attach(self, parameters) -> None:
-        """Take the (value, gradient) pairs to update, and create each one's state."""
-        self.parameters = list(parameters)
-        values, gradients = zip(*self.parameters) if self.parameters else ((), ())
-        flat_values, flat_gradients = joined(values), joined(gradients)
-        if flat_values is None or flat_gradients is None:
-            self.state = [self.init_state(value) for value in values]
-            # Room for the intermediate results of one update, so that steps allocate nothing.
-            self.scratch = [np.empty_like(value) for value in values]
-            self.updates = list(zip(values, gradients, self.state, self.scratch))
-            return
-        # The parameters tile one flat array (an MLP's do): update that array, one NumPy call
-        # per pass instead of one per parameter, with state and scratch laid out the same way,
-        # in blocks of UPDATE_BLOCK elements, so that a block's passes after the first find
-        # its arrays in the CPU's cache rather than in main memory.
-        flat_state, flat_scratch = self.init_state(flat_values), np.empty_like(flat_values)
-        per_parameter = {key: split_like(array, values) for key, array in flat_state.items()}
-        self.state = [{key: views[index] for key, views in per_parameter.items()} for index in range(len(values))]
-        self.scratch = split_like(flat_scratch, values)
-        self.updates = []
-        for start in range(0, flat_values.size, UPDATE_BLOCK):
-            block = slice(start, start + UPDATE_BLOCK)
-            self.updates.append((flat_values[block], flat_gradients[block],
-                                 {key: array[block] for key, array in flat_state.items()}, flat_scratch[block]))
+        """Take the parameters to update and create their state (named as in the paper).
 
-    def is_attached_to(self, parameters) -> bool:
-        """Whether ``attach`` was called with these very arrays (not copies)."""
-        pairs = list(parameters)
-        return len(pairs) == len(self.parameters) and all(
-            value is mine for (value, _), (mine, _) in zip(pairs, self.parameters))
+        ``parameters`` is a list of (value, gradient) pairs, updated one by one, or a model's
+        ``FlatParameters`` (what ``MLP.parameters()`` returns), updated as one flat array.
+        """
+        self.parameters = parameters if isinstance(parameters, FlatParameters) else list(parameters)
+        self._state = [self.init_state(value) for value, _ in self._groups()]
+        self._derive_views()
+
+    def _groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The (value, gradient) arrays that each update() call takes: the flat pair, or each pair."""
+        if isinstance(self.parameters, FlatParameters):
+            return [(self.parameters.values, self.parameters.gradients)]
+        return self.parameters
+
+    def _derive_views(self) -> None:
+        """Scratch space and the per-parameter views of state and scratch (made again after a copy)."""
+        self._scratch = [np.empty_like(value) for value, _ in self._groups()]
+        if isinstance(self.parameters, FlatParameters):
+            split = self.parameters.split
+            per_key = {key: split(array) for key, array in self._state[0].items()}
+            self.state = [{key: views[index] for key, views in per_key.items()}
+                          for index in range(len(self.parameters))]
+            scratch = split(self._scratch[0])
+        else:
+            self.state, scratch = self._state, self._scratch
+        # Weight decay applies to the weight matrices, not to the biases (module docstring).
+        self._decayed = [(value, gradient, room) for (value, gradient), room in zip(self.parameters, scratch)
+                         if value.ndim > 1]
+
+    def __getstate__(self) -> dict:
+        # Views and scratch space are rebuilt by __setstate__: a copy keeps only the flat arrays,
+        # and so still updates the very arrays that the copied model's layers look at.
+        state = self.__dict__.copy()
+        for derived in ("_scratch", "state", "_decayed"):
+            del state[derived]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._derive_views()
 
     def init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
-        """The per-parameter state, created once, in the parameter's dtype."""
+        """The state of one update group, created once, in the parameters' dtype."""
         return {}
+
+    def decay_factors(self) -> tuple[float, ...]:
+        """The factors by which the state shrinks at each step when the gradient is 0."""
+        return ()
 
     def current_learning_rate(self) -> float:
         """The rate the next step uses: the number, or the schedule at this step."""
@@ -154,27 +146,38 @@ class Optimizer:
         if self.clip_norm is not None:
             clip_by_global_norm([gradient for _, gradient in self.parameters], self.clip_norm)
         if self.weight_decay:
-            for (value, gradient), scratch in zip(self.parameters, self.scratch):
-                if value.ndim > 1:
-                    self.decay_weights(value, gradient, scratch, learning_rate)
-        for value, gradient, state, scratch in self.updates:
+            for value, gradient, scratch in self._decayed:
+                self.decay_weights(value, gradient, scratch, learning_rate)
+        for (value, gradient), state, scratch in zip(self._groups(), self._state, self._scratch):
             self.update(value, gradient, state, scratch, learning_rate)
-        if self.step_count % FLUSH_INTERVAL == 0:
-            self.flush_subnormal_state()
+        if self.step_count % self.flush_interval() == 0:
+            self.flush_small_state()
 
-    def flush_subnormal_state(self) -> None:
-        """Set state values within 2^24 of the dtype's smallest normal number to 0.
+    def flush_interval(self) -> int:
+        """Steps between two flushes of small state: at most MAX_FLUSH_INTERVAL, and no more than a
+        value needs to decay from FLUSH_MARGIN times the smallest normal number to below it.
 
-        A weight whose gradient stays 0 (a dead ReLU's) sees its moments decay by b1 or
-        momentum at every step, towards subnormal numbers, on which CPUs compute tens of
-        times slower. Decaying by 0.9 a step, a value needs about 160 steps to fall from
-        2^24 times the smallest normal number into the subnormal range, more than
-        FLUSH_INTERVAL, so none gets there; and such values are far too small to move a weight.
+        Decaying by d a step, that takes log(FLUSH_MARGIN) / -log(d) steps (24 ln 2 / -ln d:
+        157 at d = 0.9, 24 at d = 0.5); every step when d is so small that one step does it.
         """
-        for _, _, state, scratch in self.updates:
+        steps = [math.log(FLUSH_MARGIN) / -math.log(d) for d in self.decay_factors() if 0 < d < 1]
+        return max(1, min([MAX_FLUSH_INTERVAL, *map(math.floor, steps)]))
+
+    def flush_small_state(self) -> None:
+        """Set state values below FLUSH_MARGIN times the dtype's smallest normal number to 0.
+
+        A weight whose gradient stays 0 (a dead ReLU's) sees its state decay at every step
+        towards subnormal numbers, on which CPUs compute tens of times slower. Flushed every
+        ``flush_interval()`` steps, a value at or above the margin after one flush is still
+        normal when the updates before the next flush read it, and that flush removes it if it
+        fell below the margin: no update reads state that decayed into the subnormal range, at
+        any decay factor. (A gradient itself below about 1e-31 in float32 can still put a tiny
+        value into the state between flushes.) Such values are far too small to move a weight.
+        """
+        for state, scratch in zip(self._state, self._scratch):
             for array in state.values():
                 np.abs(array, out=scratch)
-                np.copyto(array, 0, where=scratch < np.finfo(array.dtype).tiny * 2.0 ** 24)
+                np.copyto(array, 0, where=scratch < np.finfo(array.dtype).tiny * FLUSH_MARGIN)
 
     def decay_weights(self, value, gradient, scratch, learning_rate) -> None:
         """L2 weight decay, the gradient of weight_decay / 2 * ||w||^2 added to the loss's."""
@@ -251,6 +254,9 @@ class SGD(Optimizer):
     def init_state(self, value):
         return {"v": np.zeros_like(value)} if self.momentum else {}
 
+    def decay_factors(self):
+        return (self.momentum,)
+
     def update(self, value, gradient, state, scratch, learning_rate):
         if not self.momentum:
             # w <- w - lr * g
@@ -292,6 +298,9 @@ class RMSProp(Optimizer):
     def init_state(self, value):
         return {"v": np.zeros_like(value)}
 
+    def decay_factors(self):
+        return (self.rho,)
+
     def update(self, value, gradient, state, scratch, learning_rate):
         v = state["v"]
         # v <- rho * v + (1 - rho) * g^2
@@ -310,20 +319,20 @@ class RMSProp(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015, Algorithm 1): momentum and RMSProp, with bias correction.
 
-    m <- b1 * m + (1 - b1) * g          (first moment, the mean of g)
-    v <- b2 * v + (1 - b2) * g^2        (second moment, the mean of g^2)
-    m_hat = m / (1 - b1^t);  v_hat = v / (1 - b2^t)   (unbiased: m and v start at 0)
+    m <- beta1 * m + (1 - beta1) * g          (first moment, the mean of g)
+    v <- beta2 * v + (1 - beta2) * g^2        (second moment, the mean of g^2)
+    m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t)   (unbiased: m and v start at 0)
     w <- w - lr * m_hat / (sqrt(v_hat) + eps)
     t is the step number, from 1. The first step moves each weight by lr * sign(g) (up to eps).
     """
 
     name = "adam"
-    hyperparameters = ("b1", "b2", "eps")
+    hyperparameters = ("beta1", "beta2", "eps")
 
-    def __init__(self, parameters=None, *, learning_rate=0.001, b1: float = 0.9, b2: float = 0.999,
+    def __init__(self, parameters=None, *, learning_rate=0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0, clip_norm: float | None = None):
-        self.b1 = check_fraction(b1, "b1")
-        self.b2 = check_fraction(b2, "b2")
+        self.beta1 = check_fraction(beta1, "beta1")
+        self.beta2 = check_fraction(beta2, "beta2")
         self.eps = check_positive_float(eps, "eps")
         super().__init__(parameters, learning_rate=learning_rate, weight_decay=weight_decay,
                          clip_norm=clip_norm)
@@ -331,26 +340,29 @@ class Adam(Optimizer):
     def init_state(self, value):
         return {"m": np.zeros_like(value), "v": np.zeros_like(value)}
 
+    def decay_factors(self):
+        return (self.beta1, self.beta2)
+
     def update(self, value, gradient, state, scratch, learning_rate):
         m, v, t = state["m"], state["v"], self.step_count
-        # m <- b1 * m + (1 - b1) * g
-        m *= self.b1
-        np.multiply(gradient, 1 - self.b1, out=scratch)
+        # m <- beta1 * m + (1 - beta1) * g
+        m *= self.beta1
+        np.multiply(gradient, 1 - self.beta1, out=scratch)
         m += scratch
-        # v <- b2 * v + (1 - b2) * g^2
-        v *= self.b2
+        # v <- beta2 * v + (1 - beta2) * g^2
+        v *= self.beta2
         np.square(gradient, out=scratch)
-        scratch *= 1 - self.b2
+        scratch *= 1 - self.beta2
         v += scratch
         # w <- w - lr * m_hat / (sqrt(v_hat) + eps), reordered as the paper's section 2 suggests:
         #    = w - step_size * m / (sqrt(v) + eps_hat),
-        #      step_size = lr * sqrt(1 - b2^t) / (1 - b1^t),  eps_hat = eps * sqrt(1 - b2^t)
+        #      step_size = lr * sqrt(1 - beta2^t) / (1 - beta1^t),  eps_hat = eps * sqrt(1 - beta2^t)
         # so the bias corrections cost two scalars instead of two passes over the arrays.
-        correction2 = math.sqrt(1 - self.b2 ** t)
+        correction2 = math.sqrt(1 - self.beta2 ** t)
         np.sqrt(v, out=scratch)
         scratch += self.eps * correction2
         np.divide(m, scratch, out=scratch)
-        scratch *= learning_rate * correction2 / (1 - self.b1 ** t)
+        scratch *= learning_rate * correction2 / (1 - self.beta1 ** t)
         value -= scratch
 
 
@@ -366,9 +378,9 @@ class AdamW(Adam):
 
     name = "adamw"
 
-    def __init__(self, parameters=None, *, learning_rate=0.001, b1: float = 0.9, b2: float = 0.999,
+    def __init__(self, parameters=None, *, learning_rate=0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.01, clip_norm: float | None = None):
-        super().__init__(parameters, learning_rate=learning_rate, b1=b1, b2=b2, eps=eps,
+        super().__init__(parameters, learning_rate=learning_rate, beta1=beta1, beta2=beta2, eps=eps,
                          weight_decay=weight_decay, clip_norm=clip_norm)
 
     def decay_weights(self, value, gradient, scratch, learning_rate):
@@ -377,26 +389,39 @@ class AdamW(Adam):
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, RMSProp, Adam, AdamW)}
-OPTIMIZER_CHOICES = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+
+#: the names make_optimizer and the CLI know: each an algorithm, and the options that make it so
+OPTIMIZER_NAMES = {
+    "sgd": (SGD, {"momentum": 0.0}),
+    "momentum": (SGD, {"nesterov": False}),
+    "nesterov": (SGD, {"nesterov": True}),
+    "rmsprop": (RMSProp, {}),
+    "adam": (Adam, {}),
+    "adamw": (AdamW, {}),
+}
 
 
 def make_optimizer(name: str, learning_rate, weight_decay: float | None = None, clip_norm: float | None = None,
                    momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                    rho: float = 0.9) -> Optimizer:
-    """An optimizer by its CLI name: sgd, momentum, nesterov (SGD with momentum), rmsprop, adam, adamw.
+    """An optimizer by name: sgd, momentum, nesterov (SGD with momentum), rmsprop, adam, adamw.
 
     learning_rate is a number or a schedule; weight_decay None keeps the algorithm's
     default (0, or 0.01 for AdamW). Options an algorithm does not use are ignored.
     """
-    if name not in OPTIMIZER_CHOICES:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZER_CHOICES)}")
-    common = {"learning_rate": learning_rate, "clip_norm": clip_norm}
+    if name not in OPTIMIZER_NAMES:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
+    algorithm, fixed = OPTIMIZER_NAMES[name]
+    given = {"momentum": momentum, "beta1": beta1, "beta2": beta2, "eps": eps, "rho": rho, **fixed}
+    options = {key: given[key] for key in algorithm.hyperparameters if key in given}
     if weight_decay is not None:
-        common["weight_decay"] = weight_decay
-    if name == "sgd":
-        return SGD(**common)
-    if name in ("momentum", "nesterov"):
-        return SGD(momentum=momentum, nesterov=name == "nesterov", **common)
-    if name == "rmsprop":
-        return RMSProp(rho=rho, eps=eps, **common)
-    return OPTIMIZERS[name](b1=beta1, b2=beta2, eps=eps, **common)
+        options["weight_decay"] = weight_decay
+    return algorithm(learning_rate=learning_rate, clip_norm=clip_norm, **options)
+
+
+def optimizer_name(optimizer: Optimizer) -> str:
+    """The name that ``make_optimizer`` builds ``optimizer``'s algorithm by (sgd, momentum, adam...)."""
+    for name, (algorithm, fixed) in OPTIMIZER_NAMES.items():
+        if type(optimizer) is algorithm and all(getattr(optimizer, key) == value for key, value in fixed.items()):
+            return name
+    raise ValueError(f"{optimizer!r} has no name in OPTIMIZER_NAMES")

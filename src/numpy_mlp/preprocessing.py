@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_finite_labels
+from .validation import check_finite_labels, to_array
 
 
 def infer_classes(labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -48,7 +48,7 @@ def encode_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 def check_multilabel_targets(y, n_samples: int, n_outputs: int) -> np.ndarray:
     """A (n, k) 0/1 target matrix for k independent sigmoid outputs."""
-    targets = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+    targets = to_array(y)
     if targets.shape != (n_samples, n_outputs):
         raise ValueError(f"y must have shape ({n_samples}, {n_outputs}) for a network with "
                          f"{n_outputs} sigmoid outputs, got {targets.shape}")

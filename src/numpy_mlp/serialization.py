@@ -1,5 +1,8 @@
 """Model files: one ``.npz`` of plain arrays plus JSON metadata, never pickle.
 
+This module knows the file format and nothing of the model: ``MLP.save`` hands it arrays and
+metadata, and ``numpy_mlp.load`` builds the model from what ``read_model_file`` returns.
+
 Layout: ``metadata`` (a JSON string: format name and version, the constructor's arguments,
 the class labels, the feature names if known, the training features' range, epochs trained,
 the random generator's state, the optimizer's name and hyperparameters),
@@ -31,40 +34,38 @@ class ModelFileError(ValueError):
     """A file that is not a readable numpy-mlp model (corrupt, truncated, foreign or too new)."""
 
 
-def save(model, path, include_optimizer: bool = False) -> None:
-    """Write ``model`` to ``path`` (an .npz file), atomically; see the module docstring."""
-    metadata = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "config": model.config(),
-        "classes": None if model.classes_ is None else model.classes_.tolist(),
-        "feature_names": _feature_names(model),
-        "feature_range": None if model.feature_range_ is None else list(model.feature_range_),
-        "epochs_trained": model.epochs_trained,
-        "rng_state": model.rng.bit_generator.state,
-    }
-    arrays = dict(model.state_dict())
-    if model.scaler is not None:
-        arrays["scaler.mean"], arrays["scaler.std"] = model.scaler.mean, model.scaler.std
-    if include_optimizer:
-        if model.optimizer is None:
-            raise ValueError("include_optimizer=True, but the model has no optimizer: fit it first")
-        metadata["optimizer"] = {"name": model.optimizer.name, "config": model.optimizer.config()}
-        arrays.update({f"optimizer.{key}": value for key, value in model.optimizer.state_dict().items()})
-    arrays["metadata"] = np.array(json.dumps(metadata))
-    atomic_write(path, lambda file: np.savez(file, **arrays))
+def write_model_file(path, arrays: dict[str, np.ndarray], metadata: dict) -> None:
+    """Write ``arrays`` and the JSON ``metadata`` (format and version added) to an .npz file, atomically."""
+    text = json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, **metadata})
+    atomic_write(path, lambda file: np.savez(file, **arrays, metadata=np.array(text)))
+
+
+def read_model_file(path) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays and the metadata of a model file, checked to be ours, readable and consistent.
+
+    Raises FileNotFoundError for a missing file and ModelFileError for anything else wrong.
+    """
+    arrays = read_arrays(path)
+    metadata = read_metadata(path, arrays)
+    if not isinstance(metadata.get("config"), dict):
+        raise ModelFileError(f"{path} is not a valid numpy-mlp model file: 'config' is missing")
+    _check_scaler(path, arrays, metadata)
+    optimizer = metadata.get("optimizer")
+    if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
+        config = optimizer["config"]
+        for old, new in RENAMED_OPTIONS.items():
+            if old in config:
+                config[new] = config.pop(old)
+    return arrays, metadata
+
+
+#: hyperparameters that older files name differently (numpy-mlp 0.1's Adam): old name -> name now
+RENAMED_OPTIONS = {"b1": "beta1", "b2": "beta2"}
 
 
 # Every way NumPy's reader and zipfile fail on bytes that are not a well-formed .npz.
 _UNREADABLE = (OSError, ValueError, EOFError, KeyError, SyntaxError, NotImplementedError, RuntimeError,
                zipfile.BadZipFile, zlib.error, struct.error)
-
-
-def _feature_names(model) -> list[str] | None:
-    """The column names a model was trained on, when its trainer set ``model.feature_names_``
-    (the CLI does, from the CSV header), so that ``predict`` can pick those columns again."""
-    names = model.feature_names_
-    return None if names is None else [str(name) for name in names]
 
 
 def read_arrays(path) -> dict[str, np.ndarray]:
@@ -113,56 +114,12 @@ def read_metadata(path, arrays: dict[str, np.ndarray]) -> dict:
     return metadata
 
 
-def load(path):
-    """Read a model written by ``save`` (and its optimizer, if saved with it).
-
-    Raises FileNotFoundError for a missing file and ModelFileError for a file that is not a
-    numpy-mlp model this version can read (corrupt, truncated, foreign or newer).
-    """
-    from .network import MLP
-    from .optimizers import OPTIMIZERS
-    from .preprocessing import Standardizer
-
-    arrays = read_arrays(path)
-    metadata = read_metadata(path, arrays)
-    try:
-        model = MLP(**metadata["config"])
-        model.load_state_dict({key: value for key, value in arrays.items() if key.startswith("layers.")})
-        if "scaler.mean" in arrays:
-            model.scaler = Standardizer(*_scaler_arrays(arrays, model))
-        if metadata["classes"] is not None:
-            model.classes_ = np.asarray(metadata["classes"])
-        model.feature_names_ = metadata.get("feature_names")
-        if metadata.get("feature_range") is not None:  # absent from files of older versions
-            low, high = (float(value) for value in metadata["feature_range"])
-            model.feature_range_ = (low, high)
-        model.epochs_trained = int(metadata["epochs_trained"])
-        model.rng.bit_generator.state = metadata["rng_state"]
-        if "optimizer" in metadata:
-            name = metadata["optimizer"]["name"]
-            if name not in OPTIMIZERS:
-                raise ModelFileError(f"{path} was saved with optimizer {name!r}, which this numpy-mlp "
-                                     f"does not have (it has {sorted(OPTIMIZERS)})")
-            optimizer = OPTIMIZERS[name].from_config(metadata["optimizer"]["config"])
-            optimizer.attach(model.parameters())
-            prefix = "optimizer."
-            optimizer.load_state_dict({key[len(prefix):]: value for key, value in arrays.items()
-                                       if key.startswith(prefix)})
-            model.optimizer = optimizer
-    except ModelFileError:
-        raise
-    except KeyError as error:
-        raise ModelFileError(f"{path} is not a valid numpy-mlp model file: {error} is missing") from None
-    except (TypeError, ValueError, AttributeError) as error:
-        raise ModelFileError(f"{path} is not a valid numpy-mlp model file: {error}") from None
-    return model
-
-
-def _scaler_arrays(arrays, model) -> tuple[np.ndarray, np.ndarray]:
-    """The saved standardisation's mean and std, checked to have one value per feature."""
-    mean, std = arrays["scaler.mean"], arrays["scaler.std"]
-    for name, array in (("scaler.mean", mean), ("scaler.std", std)):
-        if array.shape != (model.n_features,) or array.dtype.kind != "f":
-            raise ValueError(f"{name} must hold {model.n_features} floats (one per feature), "
-                             f"got shape {array.shape} and dtype {array.dtype}")
-    return mean, std
+def _check_scaler(path, arrays: dict[str, np.ndarray], metadata: dict) -> None:
+    """The saved standardisation's mean and std must hold one float per feature."""
+    n_features = metadata["config"].get("n_features")
+    for name in ("scaler.mean", "scaler.std"):
+        array = arrays.get(name)
+        if array is not None and (array.shape != (n_features,) or array.dtype.kind != "f"):
+            raise ModelFileError(f"{path} is not a valid numpy-mlp model file: {name} must hold "
+                                 f"{n_features} floats (one per feature), got shape {array.shape} "
+                                 f"and dtype {array.dtype}")

@@ -68,6 +68,20 @@ def check_fraction(value, name: str) -> float:
     return value
 
 
+def check_open_fraction(value, name: str) -> float:
+    """``value`` as a float in (0, 1) (a share of the samples, such as validation_split)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a fraction in (0, 1), got {value!r}")
+    return float(value)
+
+
+def check_choice(value, name: str, choices) -> None:
+    """``value`` must be one of ``choices``."""
+    if value not in choices:
+        listed = ", ".join(map(repr, choices[:-1])) + f" or {choices[-1]!r}"
+        raise ValueError(f"{name} must be {listed}, got {value!r}")
+
+
 def check_dtype(dtype) -> np.dtype:
     """float32 or float64, the two dtypes a model may compute in."""
     try:
@@ -77,6 +91,19 @@ def check_dtype(dtype) -> np.dtype:
     if dtype not in FLOAT_DTYPES:
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     return dtype
+
+
+def to_array(data) -> np.ndarray:
+    """``data`` as a NumPy array; a pandas DataFrame or Series through its ``to_numpy``.
+
+    pandas is not a dependency: it is recognised by that method alone.
+    """
+    return np.asarray(data.to_numpy() if hasattr(data, "to_numpy") else data)
+
+
+def column_names(data) -> list[str] | None:
+    """The column names of a pandas DataFrame, as strings (as scikit-learn keeps them); else None."""
+    return [str(name) for name in data.columns] if hasattr(data, "columns") else None
 
 
 def _cell(index) -> str:
@@ -121,9 +148,7 @@ def check_features(X, dtype=np.float32, n_features: int | None = None, name: str
     values, NaN or infinity (or a value too large for ``dtype``), empty input, a wrong number
     of dimensions or of features. With ``return_range``, returns (features, (smallest, largest)).
     """
-    if hasattr(X, "to_numpy"):  # pandas: mixed-dtype frames become object arrays below
-        X = X.to_numpy()
-    array = np.asarray(X)
+    array = to_array(X)  # a mixed-dtype DataFrame becomes an object array, converted below
     if array.dtype.kind in "OUSV" or array.dtype.kind == "c":
         try:
             array = array.astype(np.float64)
@@ -177,9 +202,7 @@ def warn_if_far_outside(feature_range, trained_range, name: str = "X") -> None:
 
 def check_labels(y, n_samples: int, name: str = "y") -> np.ndarray:
     """y as a 1-D array of n_samples labels (a column vector is flattened)."""
-    if hasattr(y, "to_numpy"):
-        y = y.to_numpy()
-    labels = np.asarray(y)
+    labels = to_array(y)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1:

@@ -7,10 +7,9 @@ import math
 import numbers
 import sys
 
-from ..network import MLP
-from ..optimizers import OPTIMIZER_CHOICES, SGD, Optimizer, make_optimizer
+from ..network import MLP, load
+from ..optimizers import OPTIMIZER_NAMES, Optimizer, make_optimizer, optimizer_name
 from ..schedules import SCHEDULES, Schedule, make_schedule
-from ..serialization import load
 
 
 def note(message: str) -> None:
@@ -83,7 +82,7 @@ def add_optimizer_arguments(parser: argparse.ArgumentParser, learning_rate: floa
                      "--warmup-epochs that differs from the saved one gives it a new rate for this "
                      "run's epochs instead (the rate and schedule left out as saved), keeping its "
                      "state; other options that contradict it are an error.")
-    group.add_argument("--optimizer", choices=OPTIMIZER_CHOICES, default=optimizer, action=StoreGiven,
+    group.add_argument("--optimizer", choices=tuple(OPTIMIZER_NAMES), default=optimizer, action=StoreGiven,
                        help="sgd: plain gradient descent; momentum, nesterov: SGD with (Nesterov) "
                             "momentum; rmsprop; adam; adamw: Adam with decoupled weight decay "
                             "(default: %(default)s)")
@@ -172,20 +171,15 @@ def saved_optimizer_options(optimizer: Optimizer, steps_per_epoch: int) -> dict:
     """The option values that describe a saved optimizer, keyed like the parsed arguments."""
     rate = optimizer.learning_rate
     schedule = rate if isinstance(rate, Schedule) else None
-    if isinstance(optimizer, SGD):
-        name = "nesterov" if optimizer.nesterov else "momentum" if optimizer.momentum else "sgd"
-    else:
-        name = optimizer.name
+    name = optimizer_name(optimizer)
     options = {"optimizer": name,
                "learning_rate": schedule.learning_rate if schedule else rate,
                "lr_schedule": schedule.name if schedule else "constant",
                "warmup_epochs": schedule.warmup_steps / steps_per_epoch if schedule else 0,
                "weight_decay": optimizer.weight_decay, "clip_norm": optimizer.clip_norm}
-    # Hyperparameters the algorithm uses (plain SGD ignores --momentum, as a new run would).
-    for attribute, dest in (("momentum", "momentum"), ("b1", "beta1"), ("b2", "beta2"),
-                            ("eps", "eps"), ("rho", "rho")):
-        if hasattr(optimizer, attribute) and not (dest == "momentum" and name == "sgd"):
-            options[dest] = getattr(optimizer, attribute)
+    # The hyperparameters the algorithm uses (plain SGD ignores --momentum, as a new run would).
+    hyperparameters = set(optimizer.hyperparameters) - set(OPTIMIZER_NAMES[name][1]) - {"nesterov"}
+    options.update({key: getattr(optimizer, key) for key in hyperparameters})
     return options
 
 

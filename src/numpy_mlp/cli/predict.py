@@ -7,8 +7,7 @@ import sys
 import numpy as np
 
 from ..datasets import read_features_csv, write_csv
-from ..network import MLP
-from ..serialization import load
+from ..network import MLP, load
 from .options import note
 
 
@@ -42,7 +41,7 @@ def run_predict(args) -> int:
 def prediction_table(model: MLP, X) -> tuple[list[str], list[list]]:
     """The header and rows of a predictions file: the label, then each class's probability."""
     probabilities = model.predict_proba(X)
-    predictions = model.labels_from_probabilities(probabilities)
+    predictions = model._labels_from_probabilities(probabilities)
     if probabilities.ndim == 1:  # one sigmoid output: the probability of classes_[1]
         positive = probabilities.astype(np.float64)
         probabilities = np.column_stack([1.0 - positive, positive])

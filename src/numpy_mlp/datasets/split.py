@@ -1,6 +1,7 @@
 """Splitting data into training and test parts, at random or stratified by class.
 
 Randomness is explicit: ``seed`` is an int, None, or a ``numpy.random.Generator``.
+``split_indices`` is the one splitting rule; ``fit``'s validation_split uses it too.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..validation import check_labels
+from ..validation import check_labels, to_array
 
 
 def train_test_split(X, y, test_size=0.2, seed=None, stratify: bool = False):
@@ -19,38 +20,45 @@ def train_test_split(X, y, test_size=0.2, seed=None, stratify: bool = False):
     class is split on its own, so both parts keep the class proportions (to the sample).
     X becomes a NumPy array (its dtype is kept); y a 1-D array.
     """
-    features = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X)
+    features = to_array(X)
     if features.ndim == 0 or len(features) == 0:
         raise ValueError("X is empty")
     labels = check_labels(y, len(features))
-    n_samples = len(features)
-    n_test = _test_count(test_size, n_samples)
-    rng = np.random.default_rng(seed)
-    if stratify:
-        test = _stratified_test_indices(rng, labels, n_test)
-    else:
-        test = rng.permutation(n_samples)[:n_test]
-    is_test = np.zeros(n_samples, dtype=bool)
-    is_test[test] = True
-    # Each part keeps a shuffled order, so a sorted file does not give sorted batches.
-    train = rng.permutation(np.flatnonzero(~is_test))
-    test = rng.permutation(np.flatnonzero(is_test))
+    train, test = split_indices(len(features), test_size, np.random.default_rng(seed),
+                                labels if stratify else None)
     return features[train], features[test], labels[train], labels[test]
 
 
-def _test_count(test_size, n_samples: int) -> int:
+def split_indices(n_samples: int, test_size, rng: np.random.Generator, labels=None,
+                  name: str = "test_size") -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) indices of a random split of ``n_samples``, each part in shuffled order.
+
+    ``test_size`` is a fraction in (0, 1) or a number of samples (``name`` is the argument's
+    name, for errors); with ``labels`` (n_samples,), each class is split in proportion.
+    """
+    n_test = _test_count(test_size, n_samples, name)
+    if labels is None:
+        order = rng.permutation(n_samples)
+        return order[n_test:], order[:n_test]
+    is_test = np.zeros(n_samples, dtype=bool)
+    is_test[_stratified_test_indices(rng, labels, n_test)] = True
+    # Each part keeps a shuffled order, so a sorted file does not give sorted batches.
+    return rng.permutation(np.flatnonzero(~is_test)), rng.permutation(np.flatnonzero(is_test))
+
+
+def _test_count(test_size, n_samples: int, name: str) -> int:
     """The number of test samples that ``test_size`` (a fraction or a count) asks for."""
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"test_size must be a fraction or a number of samples, got {test_size!r}")
+        raise TypeError(f"{name} must be a fraction or a number of samples, got {test_size!r}")
     if isinstance(test_size, numbers.Integral):
         n_test = int(test_size)
     elif 0 < test_size < 1:
         n_test = int(round(test_size * n_samples))
     else:
-        raise ValueError(f"test_size must be a fraction in (0, 1) or a number of samples, got {test_size}")
+        raise ValueError(f"{name} must be a fraction in (0, 1) or a number of samples, got {test_size}")
     if not 1 <= n_test < n_samples:
-        raise ValueError(f"test_size={test_size} gives {n_test} test samples out of {n_samples}; "
-                         "both parts need at least one sample")
+        raise ValueError(f"{name}={test_size} leaves no samples for one of the two parts: it holds out "
+                         f"{n_test} of {n_samples}, and both parts need at least one sample")
     return n_test
 
 
