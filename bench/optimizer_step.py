@@ -7,9 +7,11 @@ update of the 235,146 parameters as in all its matrix products. This script meas
 step of that update, alone and right after a matrix product (as in training, where
 OpenBLAS's threads are still awake from the backward pass):
 
-- numpy-mlp: ``Adam.step()``, twelve NumPy passes over each 64 Ki-element block of the one
-  flat array of parameters (the block's arrays stay in cache from one pass to the next);
-- the same twelve passes over the whole flat array at once, and split between two Python threads;
+- numpy-mlp: ``Adam.step()``, twelve NumPy passes over the one flat array of parameters
+  (``MLP.parameters()`` hands the optimizer a ``FlatParameters``);
+- the same twelve passes in 64 Ki-element blocks (numpy-mlp 0.1's layout: each block's five
+  arrays, 1.25 MiB in float32, were meant to stay in a 2 MiB L2 cache between passes), split
+  between two Python threads, and once per parameter array (a plain list of pairs);
 - numba: one compiled loop doing the whole update per element, serial and ``parallel=True``;
 - numexpr: the three equations as three fused expressions.
 
@@ -36,13 +38,15 @@ from gemm_rate import measure as measure_gemm  # noqa: E402
 from workloads import SEED, WORKLOADS, make_data  # noqa: E402
 
 from numpy_mlp import MLP  # noqa: E402
-from numpy_mlp.optimizers import UPDATE_BLOCK, Adam, joined  # noqa: E402
+from numpy_mlp.optimizers import Adam  # noqa: E402
 
 WORKLOAD = WORKLOADS["mnist-shaped"]
+#: elements per block of the blocked variant (numpy-mlp 0.1 updated its flat array this way)
+BLOCK = 1 << 16
 
 
 def adam_passes(value, gradient, m, v, scratch, b1, b2, step_size, eps_hat):
-    """Adam.update's twelve NumPy passes, on any slice of the flat arrays."""
+    """Adam.update's twelve NumPy passes, on any slice of the flat arrays (b1, b2: beta1, beta2)."""
     m *= b1
     np.multiply(gradient, 1 - b1, out=scratch)
     m += scratch
@@ -79,17 +83,16 @@ class TwoThreads:
         self.done.clear()
 
 
-def variants(optimizer: Adam) -> dict:
+def variants(model: MLP, optimizer: Adam) -> dict:
     """name -> a function doing one Adam step on the model's parameters (or a note why not)."""
-    # The flat arrays that Adam's blocks (optimizer.updates) are slices of.
-    value, gradient = (joined(arrays) for arrays in zip(*optimizer.parameters))
-    m, v = (joined([state[key] for state in optimizer.state]) for key in ("m", "v"))
-    scratch = np.empty_like(value)
-    b1, b2, eps = optimizer.b1, optimizer.b2, optimizer.eps
+    flat = model.parameters()
+    value, gradient = flat.values, flat.gradients
+    m, v, scratch = (np.full_like(value, 1e-3) for _ in range(3))
+    b1, b2, eps = optimizer.beta1, optimizer.beta2, optimizer.eps
     step_size, eps_hat = 1e-3 * math.sqrt(1 - b2) / (1 - b1), eps * math.sqrt(1 - b2)
     arrays = (value, gradient, m, v, scratch)
-    blocks = [tuple(array[start:start + UPDATE_BLOCK] for array in arrays)
-              for start in range(0, value.size, UPDATE_BLOCK)]
+    blocks = [tuple(array[start:start + BLOCK] for array in arrays) for start in range(0, value.size, BLOCK)]
+    per_parameter = list(zip(*(flat.split(array) for array in arrays)))
     half = len(blocks) // 2
     threads = TwoThreads()
 
@@ -97,8 +100,9 @@ def variants(optimizer: Adam) -> dict:
         for block in chosen:
             adam_passes(*block, b1, b2, step_size, eps_hat)
 
-    found = {f"numpy-mlp Adam.step() (12 passes in {UPDATE_BLOCK // 1024} Ki blocks)": optimizer.step,
-             "12 passes over the whole flat array": lambda: run_blocks([arrays]),
+    found = {"numpy-mlp Adam.step() (12 passes over the flat array)": optimizer.step,
+             f"12 passes in {BLOCK // 1024} Ki blocks": lambda: run_blocks(blocks),
+             f"12 passes per parameter array ({len(per_parameter)} arrays)": lambda: run_blocks(per_parameter),
              "12 passes, 2 Python threads": lambda: threads.run(lambda: run_blocks(blocks[:half]),
                                                                 lambda: run_blocks(blocks[half:]))}
     kernels = numba_kernels()
@@ -175,9 +179,9 @@ def time_epochs(X, y, repeats: int) -> dict:
 
         def compiled_update(self, value, gradient, state, scratch, learning_rate):
             t, dtype = self.step_count, value.dtype.type
-            correction2 = math.sqrt(1 - self.b2 ** t)
+            correction2 = math.sqrt(1 - self.beta2 ** t)
             kernel(value.reshape(-1), gradient.reshape(-1), state["m"].reshape(-1), state["v"].reshape(-1),
-                   dtype(self.b1), dtype(self.b2), dtype(learning_rate * correction2 / (1 - self.b1 ** t)),
+                   dtype(self.beta1), dtype(self.beta2), dtype(learning_rate * correction2 / (1 - self.beta1 ** t)),
                    dtype(self.eps * correction2))
         choices["numpy-mlp with numba's Adam"] = compiled_update
     try:
@@ -222,7 +226,7 @@ def main(argv=None) -> int:
           f"an epoch; the epoch's GEMM lower bound here is {bound:.3f} s.\n")
     print("| Adam step written as | us per step | after a GEMM | s per epoch (after a GEMM) | x GEMM bound |")
     print("|---|---:|---:|---:|---:|")
-    for name, step in variants(optimizer).items():
+    for name, step in variants(model, optimizer).items():
         if isinstance(step, str):
             print(f"| {name} | skipped: {step} | | | |")
             continue

@@ -46,8 +46,7 @@ def profile_epoch(runner: Runner) -> tuple[pstats.Stats, float, float | None]:
 def phase_times(runner: Runner, n_steps: int) -> dict[str, float]:
     """Median seconds per step of each phase of the low-level loop, on shuffled full batches."""
     model, optimizer, workload = runner.model, runner.optimizer, runner.workload
-    features = model.prepare_features(runner.X)
-    targets = model.encode_targets(runner.y, len(features))
+    features, targets = model._prepare_data(runner.X, runner.y)
     order = np.random.default_rng(SEED).permutation(len(features))
     x = np.empty((workload.batch_size, features.shape[1]), features.dtype)
     t = np.empty((workload.batch_size, *targets.shape[1:]), targets.dtype)

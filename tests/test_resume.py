@@ -5,18 +5,13 @@ import pytest
 
 import numpy_mlp
 from numpy_mlp import MLP
+from numpy_mlp.datasets import make_moons
 from numpy_mlp.optimizers import OPTIMIZER_NAMES, SGD, Adam, make_optimizer
 from numpy_mlp.schedules import SCHEDULES, CosineDecay, make_schedule
 
 
 def make_data(n=120, seed=0):
-    """Two noisy interleaved half circles (moons)."""
-    rng = np.random.default_rng(seed)
-    angle = rng.uniform(0, np.pi, n)
-    upper = rng.integers(0, 2, n)
-    x = np.where(upper, np.cos(angle), 1 - np.cos(angle))
-    y = np.where(upper, np.sin(angle), 0.5 - np.sin(angle))
-    return np.column_stack([x, y]) + rng.normal(scale=0.1, size=(n, 2)), upper
+    return make_moons(n_samples=n, noise=0.1, seed=seed)
 
 
 OPTIMIZERS_TO_RESUME = {

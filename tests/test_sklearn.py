@@ -1,6 +1,8 @@
 """Tests of the scikit-learn adapter: scikit-learn's own estimator checks, then its tools."""
 
+import copy
 import importlib
+import pickle
 import sys
 
 import numpy as np
@@ -172,6 +174,20 @@ def test_partial_fit_calls_continue_the_run_exactly_as_more_epochs_of_fit_do(bre
         np.testing.assert_array_equal(mine, theirs)
     assert parts.model_.optimizer.step_count == whole.model_.optimizer.step_count
     assert parts.n_iter_ == 3 and parts.loss_curve_ == whole.loss_curve_
+
+
+@pytest.mark.parametrize("duplicate", [lambda c: pickle.loads(pickle.dumps(c, protocol=5)), copy.deepcopy])
+def test_a_copied_estimator_goes_on_learning_with_partial_fit(breast_cancer, duplicate):
+    """The issue's minimal form: after pickle, partial_fit left the weights unchanged (the loss stayed
+    flat), which is why dask_ml's Incremental on a cluster ended near chance accuracy."""
+    X, y = breast_cancer
+    straight = MLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
+    copied = duplicate(MLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1]))
+    weights = copied.model_.layers[0].weights.copy()
+    copied.partial_fit(X, y)
+    assert not np.array_equal(weights, copied.model_.layers[0].weights)
+    np.testing.assert_array_equal(copied.predict_proba(X), straight.predict_proba(X))
+    assert copied.loss_curve_ == straight.loss_curve_
 
 
 def test_partial_fit_learns_from_parts_that_each_lack_a_class():

@@ -32,9 +32,16 @@ def test_a_generator_can_be_passed_as_seed(make):
     np.testing.assert_array_equal(first, second)
 
 
-def test_samples_are_shuffled():
-    _, y = make_moons(n_samples=200, seed=0)
-    assert set(y[:20].tolist()) == {0, 1}  # not all of class 0 first
+@pytest.mark.parametrize("make", [make_moons, make_circles])
+def test_samples_are_shuffled_and_each_row_keeps_its_label(make):
+    X, y = make(n_samples=400, noise=0.0, seed=0)
+    # A random order of 200 zeros and 200 ones changes label about 200 times (standard deviation
+    # 10); sorted or alternating labels change once or 399 times.
+    changes = int(np.count_nonzero(np.diff(y)))
+    assert 150 < changes < 250, changes
+    # The points moved with their labels: without noise, class 0 lies on the unit circle.
+    np.testing.assert_allclose(np.hypot(*X[y == 0].T), 1.0)
+    assert not np.allclose(np.hypot(*X[y == 1].T), 1.0)
 
 
 def test_moons_without_noise_lie_on_their_half_circles():
@@ -62,7 +69,7 @@ def test_noise_is_a_standard_deviation():
 
 @pytest.mark.parametrize("arguments, error", [
     ({"n_samples": 0}, ValueError), ({"n_samples": 1}, ValueError), ({"n_samples": 2.5}, TypeError),
-    ({"noise": -0.1}, ValueError), ({"noise": float("nan")}, ValueError), ({"noise": "low"}, ValueError),
+    ({"noise": -0.1}, ValueError), ({"noise": float("nan")}, ValueError), ({"noise": "low"}, TypeError),
 ])
 def test_invalid_arguments(arguments, error):
     with pytest.raises(error, match="n_samples|noise"):

@@ -217,8 +217,11 @@ def test_a_standardising_model_must_be_fitted_before_predicting():
 
 
 def test_early_stopping_accepts_an_instance():
-    history = fit(X, Y, epochs=3, early_stopping=EarlyStopping(patience=1, monitor="loss"))
-    assert len(history.epochs) <= 3
+    # With min_delta this large no epoch after the first counts as an improvement: patience 1
+    # stops the run after epoch 2 and keeps epoch 1 (the default patience would run all 5).
+    stopper = EarlyStopping(patience=1, monitor="loss", min_delta=1e9)
+    history = fit(X, Y, epochs=5, early_stopping=stopper)
+    assert history.epochs == [1, 2] and history.best_epoch == 1
 
 
 def test_pandas_dataframe_with_mixed_column_types():

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import check_fraction
+
 
 def sigmoid(z: np.ndarray, exp_neg_abs: np.ndarray | None = None) -> np.ndarray:
     """Logistic function 1 / (1 + e^-z), without overflow for any z.
@@ -83,9 +85,7 @@ class LeakyReLU(Activation):
     initializer = "he"
 
     def __init__(self, negative_slope: float = 0.01):
-        if not 0 <= negative_slope < 1:
-            raise ValueError(f"negative_slope must be in [0, 1), got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_fraction(negative_slope, "negative_slope")
 
     def forward(self, z):
         self.mask = z > 0

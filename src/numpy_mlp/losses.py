@@ -28,7 +28,8 @@ class BinaryCrossEntropy:
     Shapes: logits z (n, k), targets y (n, k) of 0/1 in the logits' dtype.
     """
 
-    name = "sigmoid"
+    #: the output activation this loss is fused with (``MLP(output=...)``)
+    output = "sigmoid"
 
     @staticmethod
     def probabilities(logits: np.ndarray) -> np.ndarray:
@@ -59,7 +60,7 @@ class SoftmaxCrossEntropy:
     Shapes: logits z (n, K), targets y (n,) of integer class indices 0..K-1.
     """
 
-    name = "softmax"
+    output = "softmax"
 
     @staticmethod
     def probabilities(logits: np.ndarray) -> np.ndarray:
@@ -85,4 +86,5 @@ class SoftmaxCrossEntropy:
         return grad_logits
 
 
-LOSSES = {cls.name: cls for cls in (BinaryCrossEntropy, SoftmaxCrossEntropy)}
+#: the loss for each output activation: the table behind ``MLP(output=...)``
+LOSS_FOR_OUTPUT = {cls.output: cls for cls in (BinaryCrossEntropy, SoftmaxCrossEntropy)}

@@ -92,7 +92,7 @@ def classification_report(loss_function, logits, targets) -> dict:
     probabilities = loss_function.probabilities(logits)
     predicted = loss_function.predicted_classes(logits)
     n_outputs = logits.shape[1]
-    if loss_function.name == "softmax":
+    if loss_function.output == "softmax":
         matrix = confusion_matrix(targets, predicted, n_outputs)
         precision, recall, f1 = precision_recall_f1(matrix)
         report.update(precision=float(precision.mean()), recall=float(recall.mean()), f1=float(f1.mean()),

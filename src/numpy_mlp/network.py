@@ -9,7 +9,7 @@ import numpy as np
 from . import metrics, serialization, training
 from .activations import get_activation
 from .layers import Layer
-from .losses import LOSSES
+from .losses import LOSS_FOR_OUTPUT
 from .optimizers import OPTIMIZERS
 from .parameters import tile, without_arrays
 from .preprocessing import Standardizer, check_multilabel_targets, encode_labels, infer_classes
@@ -46,8 +46,8 @@ class MLP:
                                   for n in neurons_per_layer]
         if not self.neurons_per_layer:
             raise ValueError("neurons_per_layer must list at least one layer (the output)")
-        if output not in LOSSES:
-            raise ValueError(f"output must be one of {sorted(LOSSES)}, got {output!r}")
+        if output not in LOSS_FOR_OUTPUT:
+            raise ValueError(f"output must be one of {sorted(LOSS_FOR_OUTPUT)}, got {output!r}")
         if output == "softmax" and self.neurons_per_layer[-1] < 2:
             raise ValueError("a softmax output needs at least 2 outputs; for two classes use "
                              "output='sigmoid' with 1 output, or a last layer of 2")
@@ -57,7 +57,7 @@ class MLP:
         self.rng = np.random.default_rng(seed)
         self.activation = get_activation(activation)
         self.layers = self._build_layers()
-        self.loss_function = LOSSES[output]()
+        self.loss_function = LOSS_FOR_OUTPUT[output]()
         # Every weight and bias end to end in one flat array (the layers hold views): see parameters.py.
         self._parameters = tile(self.dense_layers, self.dtype)
 
@@ -358,6 +358,12 @@ def _saved_optimizer(description: dict):
         raise ValueError(f"it was saved with optimizer {name!r}, which this numpy-mlp does not have "
                          f"(it has {sorted(OPTIMIZERS)})")
     return OPTIMIZERS[name].from_config(description["config"])
+
+
+def class_columns(probabilities: np.ndarray) -> np.ndarray:
+    """``predict_proba``'s result as float64 with a column per class: p of one sigmoid becomes [1 - p, p]."""
+    probabilities = probabilities.astype(np.float64)
+    return np.column_stack([1.0 - probabilities, probabilities]) if probabilities.ndim == 1 else probabilities
 
 
 def load(path) -> MLP:

@@ -26,7 +26,7 @@ except ImportError:  # scikit-learn < 1.6 has the same helper as an estimator me
     def validate_data(estimator, *args, **kwargs):
         return estimator._validate_data(*args, **kwargs)
 
-from .network import MLP
+from .network import MLP, class_columns
 from .optimizers import make_optimizer
 from .validation import check_dtype
 
@@ -141,9 +141,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype)
-        probabilities = self.model_.predict_proba(X).astype(np.float64)
-        if probabilities.ndim == 1:
-            return np.column_stack([1.0 - probabilities, probabilities])
+        probabilities = class_columns(self.model_.predict_proba(X))
         return probabilities / probabilities.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from ..datasets import read_features_csv, write_csv
-from ..network import MLP, load
+from ..network import MLP, class_columns, load
 from .options import note
 
 
@@ -42,9 +40,7 @@ def prediction_table(model: MLP, X) -> tuple[list[str], list[list]]:
     """The header and rows of a predictions file: the label, then each class's probability."""
     probabilities = model.predict_proba(X)
     predictions = model._labels_from_probabilities(probabilities)
-    if probabilities.ndim == 1:  # one sigmoid output: the probability of classes_[1]
-        positive = probabilities.astype(np.float64)
-        probabilities = np.column_stack([1.0 - positive, positive])
+    probabilities = class_columns(probabilities)
     if predictions.ndim == 2:  # several independent sigmoid outputs (multi-label)
         header = [f"prediction_{k}" for k in range(predictions.shape[1])]
         header += [f"probability_{k}" for k in range(predictions.shape[1])]

@@ -6,11 +6,10 @@ Randomness is explicit: ``seed`` is an int, None, or a ``numpy.random.Generator`
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ..validation import check_positive_int
+from ..validation import check_non_negative_float, check_open_fraction, check_positive_int
 
 
 def make_xor() -> tuple[np.ndarray, np.ndarray]:
@@ -43,24 +42,21 @@ def make_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
     Returns X float64 (n, 2) and y int (n,), shuffled.
     """
     rng, n_samples, noise = _check_arguments(n_samples, noise, seed)
-    if not (isinstance(factor, numbers.Real) and 0 < factor < 1):
-        raise ValueError(f"factor must be between 0 and 1 (the inner circle's radius), got {factor!r}")
+    factor = check_open_fraction(factor, "factor")
     n_outer = (n_samples + 1) // 2
 
     def circle(n_points, radius):
         angles = np.linspace(0.0, 2 * math.pi, n_points, endpoint=False)
         return radius * np.column_stack([np.cos(angles), np.sin(angles)])
 
-    return _noisy_shuffled(rng, circle(n_outer, 1.0), circle(n_samples - n_outer, float(factor)), noise)
+    return _noisy_shuffled(rng, circle(n_outer, 1.0), circle(n_samples - n_outer, factor), noise)
 
 
 def _check_arguments(n_samples, noise, seed):
     n_samples = check_positive_int(n_samples, "n_samples")
     if n_samples < 2:
         raise ValueError(f"n_samples must be at least 2 (one per class), got {n_samples}")
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0 (a standard deviation), got {noise!r}")
-    return np.random.default_rng(seed), n_samples, float(noise)
+    return np.random.default_rng(seed), n_samples, check_non_negative_float(noise, "noise")
 
 
 def _noisy_shuffled(rng, class_0: np.ndarray, class_1: np.ndarray, noise: float):
