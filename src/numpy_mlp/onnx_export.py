@@ -263,3 +263,8 @@ def sklearn_class_labels(classes: np.ndarray) -> np.ndarray:
     """The labels as skl2onnx's classifiers output them: strings, or int64 for numbers (scikit-learn
     takes floats as class labels only when they are whole numbers)."""
     return classes.astype(str) if classes.dtype.kind in "USO" else classes.astype(np.int64)
+
+
+def element_type(variable) -> int:
+    """The ONNX element type of a skl2onnx Variable."""
+    return variable.type.to_onnx_type().tensor_type.elem_type
