@@ -105,7 +105,7 @@ def tensor(array: np.ndarray, name: str) -> TensorProto:
     """A TensorProto of ``array``; text (``str``) arrays become ONNX strings."""
     array = np.asarray(array)
     if array.dtype.kind in "USO":
-        array = array.astype(str).astype(object)  # the form every onnx version's from_array takes
+        array = array.astype(str).astype(object)  # object arrays of str: what from_array makes ONNX strings of
     return numpy_helper.from_array(array, name)
 
 
@@ -130,7 +130,11 @@ def emit_network(graph, model, features: str) -> str:
 
 
 def emit_activation(graph, activation, value: str) -> str:
-    """The ONNX operator of a hidden activation (LeakyReLU's negative slope as ``alpha``)."""
+    """The ONNX operator of a hidden activation (LeakyReLU's negative slope as ``alpha``).
+
+    ONNX stores ``alpha`` as a float32, so a float64 model's LeakyReLU differs from NumPy's by
+    about 1e-8 of its value (0.01 in float32 is 0.0099999998); every other operator is exact.
+    """
     if activation.name not in ACTIVATION_OPERATORS:
         raise ValueError(f"activation {activation.name!r} has no ONNX export; exportable: "
                          f"{sorted(ACTIVATION_OPERATORS)}")
@@ -184,9 +188,12 @@ def declare_outputs(model) -> list[onnx.ValueInfoProto]:
 def register_skl2onnx() -> None:
     """Teach skl2onnx to convert ``numpy_mlp.sklearn.MLPClassifier``, alone or in a Pipeline.
 
-    Call it once before ``skl2onnx.to_onnx``; calling it again changes nothing. As for
-    scikit-learn's classifiers, the outputs are ``label`` and ``probabilities`` (N, n_classes)
-    with ``options={MLPClassifier: {"zipmap": False}}``, else skl2onnx's ZipMap of them.
+    Call it once before ``skl2onnx.to_onnx``; calling it again changes nothing. (It is not
+    done on importing ``numpy_mlp.sklearn``: importing skl2onnx takes seconds, which every
+    scikit-learn user would pay.) As for scikit-learn's classifiers, the outputs are ``label``
+    and ``probabilities`` (N, n_classes) with ``options={MLPClassifier: {"zipmap": False}}``,
+    else skl2onnx's ZipMap of them (which takes float32 probabilities only: a float64 X needs
+    zipmap False).
     """
     from skl2onnx import update_registered_converter
     from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
