@@ -133,3 +133,22 @@ def without_proxy(monkeypatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "*")
     monkeypatch.setenv("NO_PROXY", "*")
+
+
+def onnx_outputs(model, X: np.ndarray) -> dict[str, np.ndarray]:
+    """onnxruntime's outputs, by name, for the ONNX ``model`` (a ModelProto or a file's path) on X."""
+    import onnxruntime
+
+    source = model if isinstance(model, (str, os.PathLike)) else model.SerializeToString()
+    session = onnxruntime.InferenceSession(source, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(None, {session.get_inputs()[0].name: X})))
+
+
+def assert_one_line_error(capsys, *fragments) -> None:
+    """The CLI's error convention: one line on standard error, no traceback, naming ``fragments``."""
+    err = capsys.readouterr().err
+    assert err.startswith("numpy-mlp: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err

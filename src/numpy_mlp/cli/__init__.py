@@ -1,4 +1,5 @@
-"""The ``numpy-mlp`` command: train on a CSV file or on MNIST, predict with a saved model, run the demo.
+"""The ``numpy-mlp`` command: train on a CSV file or on MNIST, predict with a saved model, run the demo,
+export a model to ONNX, describe a model file.
 
 Results go to standard output; progress and notes to standard error. A bad file or argument
 ends with one line on standard error, ``numpy-mlp: error: ...``, and exit status 2 (status 1
@@ -17,6 +18,8 @@ import warnings
 from .. import __version__
 from ..training import DivergenceError
 from .demo import add_demo_command
+from .export import add_export_command
+from .info import add_info_command
 from .mnist import add_mnist_command
 from .predict import add_predict_command
 from .train import add_train_command
@@ -80,4 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_mnist_command(commands)
     add_predict_command(commands)
     add_demo_command(commands)
+    add_export_command(commands)
+    add_info_command(commands)
     return parser
