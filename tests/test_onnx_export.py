@@ -144,7 +144,8 @@ def test_feature_names_are_in_the_metadata():
 def test_writes_the_file_atomically_when_given_a_path(tmp_path):
     model = trained_model("binary_strings", standardize=True)
     path = tmp_path / "model.onnx"
-    proto = to_onnx(model, path)
+    proto = model.to_onnx(path)  # the method is the function
+    assert proto == to_onnx(model)
     assert path.read_bytes() == proto.SerializeToString()
     assert os.listdir(tmp_path) == ["model.onnx"]  # no temporary file left beside it
     assert_matches_model(str(path), model, random_features())

@@ -247,6 +247,13 @@ class MLP:
         arrays, metadata = self._file_contents(include_optimizer)
         serialization.write_model_file(path, arrays, metadata)
 
+    def to_onnx(self, path=None, **options):
+        """This model as an ONNX graph (an ``onnx.ModelProto``; see ``onnx_export.to_onnx`` for
+        ``opset``), also written to ``path`` when given. Needs ``pip install numpy-mlp[onnx]``."""
+        from . import onnx_export  # imports the optional onnx package
+
+        return onnx_export.to_onnx(self, path, **options)
+
     def _labels_from_probabilities(self, probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
         """The labels ``predict`` gives for the probabilities ``predict_proba`` gave."""
         if self.output == "softmax":
@@ -372,9 +379,14 @@ def load(path) -> MLP:
     Raises FileNotFoundError for a missing file and ModelFileError for a file that is not a
     numpy-mlp model this version can read (corrupt, truncated, foreign or newer).
     """
+    return load_with_metadata(path)[0]
+
+
+def load_with_metadata(path) -> tuple[MLP, dict]:
+    """``load``, and the file's checked JSON metadata (format version, training record...)."""
     arrays, metadata = serialization.read_model_file(path)
     try:
-        return MLP._from_file_contents(arrays, metadata)
+        return MLP._from_file_contents(arrays, metadata), metadata
     except KeyError as error:
         raise serialization.ModelFileError(f"{path} is not a valid numpy-mlp model file: {error} is missing") from None
     except (TypeError, ValueError, AttributeError) as error:

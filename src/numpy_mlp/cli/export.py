@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..serialization import load
+from ..network import load
 from .options import note, positive_int
 
 

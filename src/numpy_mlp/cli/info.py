@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
 from ..layers import Layer
-from ..serialization import load
+from ..network import load_with_metadata
+from ..optimizers import optimizer_name
 
 #: what every numpy-mlp model file promises, as ``info`` states it
 GUARANTEES = {
@@ -33,16 +32,10 @@ def add_info_command(commands) -> None:
 
 
 def run_info(args) -> int:
-    model = load(args.model)  # checks the whole file first
-    description = describe(model, args.model, file_format_version(args.model))
+    model, metadata = load_with_metadata(args.model)
+    description = describe(model, args.model, metadata["format_version"])
     print(json.dumps(description, indent=2) if args.json else as_text(description, model.summary()))
     return 0
-
-
-def file_format_version(path) -> int:
-    """The format version in the file's JSON metadata (the ``metadata`` entry of the .npz)."""
-    with np.load(path, allow_pickle=False) as arrays:
-        return json.loads(str(arrays["metadata"]))["format_version"]
 
 
 def describe(model, path, format_version: int) -> dict:
@@ -67,7 +60,7 @@ def describe(model, path, format_version: int) -> dict:
         "dtype": model.dtype.name,
         "training": {"epochs_trained": model.epochs_trained,
                      "optimizer": None if optimizer is None else {
-                         "name": optimizer.name, "config": optimizer.config(), "steps": optimizer.step_count}},
+                         "name": optimizer_name(optimizer), "config": optimizer.config(), "steps": optimizer.step_count}},
     }
 
 
