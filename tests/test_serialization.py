@@ -3,11 +3,13 @@
 import json
 import os
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
+from helpers import peak_allocation
 
-from numpy_mlp import MLP, SGD, FeatureRangeWarning, ModelFileError, load
+from numpy_mlp import MLP, SGD, Adam, FeatureRangeWarning, ModelFileError, load
 from numpy_mlp.serialization import FORMAT_VERSION
 
 
@@ -318,3 +320,151 @@ def test_scaler_of_the_wrong_size_is_refused(tmp_path):
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(ModelFileError, match="scaler.mean must hold 3 floats"):
         load(tmp_path / "bad.npz")
+
+
+# -- hostile files: every field checked before anything is built or allocated ------------------
+
+def saved_arrays(tmp_path):
+    """The arrays (metadata parsed) of a small saved model, to tamper with."""
+    return saved_arrays_of(trained()[0], tmp_path)
+
+
+def write_npz(path, arrays, metadata, compressed=False):
+    (np.savez_compressed if compressed else np.savez)(path, **arrays, metadata=np.array(json.dumps(metadata)))
+    return path
+
+
+def assert_refused(path, message, max_bytes=4 << 20):
+    """load(path) raises ModelFileError matching ``message`` and allocates less than ``max_bytes``."""
+    def attempt():
+        with pytest.raises(ModelFileError, match=message):
+            load(path)
+    assert peak_allocation(attempt) < max_bytes
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update(epochs_trained=float("inf")), "epochs_trained must be an integer"),
+    (lambda m: m.update(epochs_trained=-3), "epochs_trained must be an integer"),
+    (lambda m: m["rng_state"]["state"].update(state=2 ** 200), "rng_state is not a state"),
+    (lambda m: m["rng_state"]["state"].update(inc=-1), "rng_state is not a state"),
+    (lambda m: m.update(rng_state="seed 0"), "rng_state is not a state"),
+    (lambda m: m.update(classes=[]), "lists 0 classes, but a sigmoid output of 1 unit"),
+    (lambda m: m.update(classes=[0]), "lists 1 classes"),
+    (lambda m: m.update(classes=[0, 1, 2]), "lists 3 classes"),
+    (lambda m: m.update(classes={"a": 1}), "classes must be a list"),
+    (lambda m: m.update(classes="ab"), "classes must be a list"),
+    (lambda m: m.update(classes=["a", 1]), "mix strings and numbers"),
+    (lambda m: m.update(classes=[1, 1]), "repeat a label"),
+    (lambda m: m.update(feature_names=5), "feature_names must be a list of strings"),
+    (lambda m: m.update(feature_names=["a", "a", "b"]), "name each of the 3 features once"),
+    (lambda m: m.update(feature_range=[1.0]), "feature_range must be"),
+    (lambda m: m.update(feature_range=[2.0, 1.0]), "feature_range must be"),
+    (lambda m: m["optimizer"]["config"].update(learning_rate={"schedule": "nope", "config": {}}),
+     "unknown learning-rate schedule 'nope'"),
+    (lambda m: m.update(optimizer=["sgd"]), "optimizer must be"),
+    (lambda m: m["config"].update(dtype="float16"), "config dtype must be"),
+    (lambda m: m["config"].update(n_features=True), "n_features must be an integer"),
+    (lambda m: m["config"].pop("output"), "config has no 'output'"),
+])
+def test_hostile_metadata_is_a_model_file_error_that_names_the_field(tmp_path, change, message):
+    arrays, metadata = saved_arrays(tmp_path)
+    change(metadata)
+    assert_refused(write_npz(tmp_path / "bad.npz", arrays, metadata), message)
+
+
+def test_deeply_nested_json_is_a_model_file_error(tmp_path):
+    arrays, _ = saved_arrays(tmp_path)
+    nested = '{"format": "numpy-mlp", "format_version": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    np.savez(tmp_path / "deep.npz", **arrays, metadata=np.array(nested))
+    assert_refused(tmp_path / "deep.npz", "unreadable metadata")
+
+
+def test_an_architecture_larger_than_the_arrays_is_refused_before_anything_is_built(tmp_path):
+    arrays, metadata = saved_arrays(tmp_path)
+    metadata["config"]["neurons_per_layer"] = [10 ** 6, 10 ** 6, 1]  # 4 TB of weights
+    assert_refused(write_npz(tmp_path / "huge.npz", arrays, metadata), r"layers.0.weights has shape \(3, 5\), "
+                                                                       r"but the architecture needs \(3, 1000000\)")
+    metadata["config"]["neurons_per_layer"] = [5, 1]
+    metadata["config"]["n_features"] = 6000  # a 7 KB file claiming 6000 features
+    assert_refused(write_npz(tmp_path / "wide.npz", arrays, metadata), "layers.0.weights has shape")
+
+
+def npy_member_claiming(shape, dtype="<f8") -> bytes:
+    """An .npy file whose header claims ``shape`` but which holds 16 bytes of data."""
+    header = repr({"descr": dtype, "fortran_order": False, "shape": shape}).encode("latin1")
+    header += b" " * (63 - (len(header) + 10) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 16
+
+
+def add_member(path, name, data, compress=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "a", compression=compress) as archive:
+        archive.writestr(name, data)
+
+
+def test_a_header_claiming_terabytes_is_refused_unread(tmp_path):
+    arrays, metadata = saved_arrays(tmp_path)
+    arrays.pop("layers.0.weights")
+    path = write_npz(tmp_path / "liar.npz", arrays, metadata)
+    add_member(path, "layers.0.weights.npy", npy_member_claiming((10 ** 12,)))
+    assert_refused(path, r"refused unread: its header claims \(1000000000000,\) float64 values")
+
+
+@pytest.mark.parametrize("name", ["layers.0.weights.npy", "unused-by-numpy-mlp.npy"])
+def test_a_decompression_bomb_is_never_inflated(tmp_path, name):
+    arrays, metadata = saved_arrays(tmp_path)
+    if name.startswith("layers."):
+        arrays.pop("layers.0.weights")
+    path = write_npz(tmp_path / "bomb.npz", arrays, metadata)
+    bomb = npy_member_claiming((64 << 20,))[:-16] + bytes(512 << 20)  # 512 MB of zeros, 0.5 MB deflated
+    add_member(path, name, bomb, zipfile.ZIP_DEFLATED)
+    assert os.path.getsize(path) < 1 << 20
+    if name.startswith("layers."):
+        assert_refused(path, "refused unread")
+    else:  # a member the model does not use is not even read
+        assert peak_allocation(lambda: load(path)) < 4 << 20
+
+
+def test_a_long_npy_header_is_not_called_a_pickle(tmp_path):
+    arrays, metadata = saved_arrays(tmp_path)
+    arrays.pop("layers.0.weights")
+    path = write_npz(tmp_path / "long.npz", arrays, metadata)
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), " + b" " * 20000 + b"}\n"
+    add_member(path, "layers.0.weights.npy", b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header)
+    with pytest.raises(ModelFileError, match="not a readable .npy array") as error:
+        load(path)
+    assert "pickle" not in str(error.value)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("layers.0.weights", lambda a: a.astype(np.complex64), "holds complex64 values, but the model computes in float32"),
+    ("layers.0.weights", lambda a: a.astype(np.float64), "holds float64 values, but the model computes in float32"),
+    ("layers.1.bias", lambda a: np.full_like(a, np.nan), "layers.1.bias holds NaN or infinity"),
+    ("layers.0.weights", lambda a: np.where(a > 0, np.inf, a), "layers.0.weights holds NaN or infinity"),
+    ("scaler.std", lambda a: np.zeros_like(a), "scaler.std holds a standard deviation of 0"),
+    ("scaler.mean", lambda a: np.full_like(a, -np.inf), "scaler.mean holds NaN or infinity"),
+    ("optimizer.0.v", lambda a: a[:2], r"optimizer.0.v must hold float32 values of shape \(3, 5\)"),
+    ("optimizer.9.v", lambda a: a, "optimizer.9.v belongs to no parameter"),
+])
+def test_arrays_that_would_predict_nonsense_are_refused(tmp_path, name, value, message):
+    model, X, y = trained()
+    model.fit(X, y, epochs=1, optimizer=Adam(learning_rate=0.01), verbose=0)
+    arrays, metadata = saved_arrays_of(model, tmp_path)
+    arrays[name] = value(arrays["optimizer.0.v"] if name == "optimizer.9.v" else arrays[name])
+    assert_refused(write_npz(tmp_path / "bad.npz", arrays, metadata), message)
+
+
+def test_files_of_numpy_mlp_0_1_with_adams_b1_and_b2_still_load(tmp_path):
+    model, X, y = trained()
+    model.fit(X, y, epochs=1, optimizer=Adam(learning_rate=0.01, beta1=0.8, beta2=0.99), verbose=0)
+    arrays, metadata = saved_arrays_of(model, tmp_path)
+    config = metadata["optimizer"]["config"]
+    config["b1"], config["b2"] = config.pop("beta1"), config.pop("beta2")
+    loaded = load(write_npz(tmp_path / "old.npz", arrays, metadata))
+    assert (loaded.optimizer.beta1, loaded.optimizer.beta2) == (0.8, 0.99)
+
+
+def saved_arrays_of(model, tmp_path):
+    model.save(tmp_path / "model.npz", include_optimizer=True)
+    with np.load(tmp_path / "model.npz") as data:
+        arrays = {name: data[name] for name in data.files}
+    return arrays, json.loads(str(arrays.pop("metadata")))

@@ -342,8 +342,8 @@ class MLP:
         model = cls(**metadata["config"])
         model.load_state_dict({key: value for key, value in arrays.items() if key.startswith("layers.")})
         if "scaler.mean" in arrays:
-            model.scaler = Standardizer(arrays["scaler.mean"], arrays["scaler.std"])
-        if metadata["classes"] is not None:
+            model.scaler = Standardizer(arrays["scaler.mean"].astype(model.dtype), arrays["scaler.std"].astype(model.dtype))
+        if metadata.get("classes") is not None:
             model.classes_ = np.asarray(metadata["classes"])
         model.feature_names_ = metadata.get("feature_names")
         if metadata.get("feature_range") is not None:  # absent from files of older versions
@@ -387,7 +387,5 @@ def load_with_metadata(path) -> tuple[MLP, dict]:
     arrays, metadata = serialization.read_model_file(path)
     try:
         return MLP._from_file_contents(arrays, metadata), metadata
-    except KeyError as error:
-        raise serialization.ModelFileError(f"{path} is not a valid numpy-mlp model file: {error} is missing") from None
-    except (TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError) as error:  # a value the constructors refuse
         raise serialization.ModelFileError(f"{path} is not a valid numpy-mlp model file: {error}") from None

@@ -172,5 +172,8 @@ def learning_rate_to_config(learning_rate) -> float | dict:
 def learning_rate_from_config(value) -> float | Schedule:
     """The inverse of ``learning_rate_to_config``."""
     if isinstance(value, dict):
-        return SCHEDULES[value["schedule"]].from_config(value["config"])
+        name = value.get("schedule")
+        if name not in SCHEDULES:
+            raise ValueError(f"unknown learning-rate schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
+        return SCHEDULES[name].from_config(value["config"])
     return value
