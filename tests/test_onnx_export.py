@@ -228,7 +228,7 @@ def test_an_older_opset_on_request():
 @pytest.fixture(scope="module")
 def skl2onnx():
     skl2onnx = pytest.importorskip("skl2onnx")
-    from numpy_mlp.onnx_export import register_skl2onnx
+    from numpy_mlp.sklearn_onnx import register_skl2onnx
     register_skl2onnx()
     register_skl2onnx()  # a second call changes nothing
     return skl2onnx
