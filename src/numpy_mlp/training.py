@@ -9,6 +9,7 @@ import numpy as np
 
 from .callbacks import EarlyStopping, ProgressBar
 from .optimizers import SGD, Optimizer, joined
+from .plotting import plot_history
 from .validation import check_features, check_positive_int
 
 
@@ -42,6 +43,10 @@ class History:
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epochs)}, metrics={sorted(self.history)})"
+
+    def plot(self, path=None, validation_label: str = "validation"):
+        """The learning curves as a matplotlib Figure, saved to ``path`` if given (needs matplotlib)."""
+        return plot_history(self, path, validation_label)
 
 
 class Trainer:

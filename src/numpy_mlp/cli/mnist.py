@@ -57,8 +57,8 @@ def add_mnist_command(commands) -> None:
     parser.add_argument("--out", default="mnist-model.npz", metavar="MODEL.npz",
                         help="where to save the model (default: %(default)s)")
     parser.add_argument("--plot", metavar="REPORT.png",
-                        help="also save the learning curves, the confusion matrix and misclassified "
-                             "test digits (needs matplotlib)")
+                        help="also save the learning curves, the confusion matrix, the first layer's "
+                             "weights and misclassified test digits (needs matplotlib)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(run=run_mnist)
 
@@ -102,7 +102,8 @@ def run_mnist(args) -> int:
         predicted = model.predict(X_test)
         wrong = predicted != y_test
         plot_mnist_report(history, report["confusion_matrix"], X_test[wrong], y_test[wrong],
-                          predicted[wrong], args.plot, labels=model.classes_.tolist(), validation_label="test")
+                          predicted[wrong], args.plot, labels=model.classes_.tolist(), validation_label="test",
+                          model=model)
         print(f"report saved to {args.plot}")
     return 0
 
