@@ -84,6 +84,17 @@ def peak_allocation(call) -> int:
         tracemalloc.stop()
 
 
+def open_image(path, image_format: str, size: tuple[int, int]):
+    """The PIL image at ``path``, after checking its format ("PNG", "GIF") and its (width, height)."""
+    from PIL import Image  # pillow comes with matplotlib
+
+    image = Image.open(path)
+    assert image.format == image_format, f"{path} is {image.format}, not {image_format}"
+    assert image.size == size, f"{path} is {image.size[0]}x{image.size[1]} pixels, not {size[0]}x{size[1]}"
+    image.load()  # decodes the pixels: a truncated file fails here
+    return image
+
+
 def require_mnist() -> Path:
     """The shared MNIST folder; a test needing it fails under CI=true when it is missing, else skips."""
     names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",

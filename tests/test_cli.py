@@ -244,7 +244,7 @@ def test_demo_without_optional_packages(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setattr(cli, "demo_xor", lambda: None)  # the slow parts are tested above
-    monkeypatch.setattr(cli, "demo_moons", lambda out_dir: print(f"moons out_dir={out_dir}"))
+    monkeypatch.setattr(cli, "demo_moons", lambda out_dir, animate: print(f"moons out_dir={out_dir}"))
     assert main(["demo", "--out-dir", str(tmp_path / "out")]) == 0
     out, err = capsys.readouterr()
     assert "breast cancer: skipped, scikit-learn is not installed (pip install numpy-mlp[sklearn])" in out

@@ -1,30 +1,25 @@
-"""Plots: each function writes a valid image and draws what it says."""
+"""Plots: each function writes a valid image of the expected size and draws what it says."""
 
 import os
 import sys
 
 import numpy as np
 import pytest
+from helpers import open_image
 
 pytest.importorskip("matplotlib")
 
 from numpy_mlp import MLP  # noqa: E402
 from numpy_mlp.datasets import make_moons  # noqa: E402
-from numpy_mlp.plotting import (new_figure, plot_confusion_matrix, plot_decision_boundary,  # noqa: E402
-                                plot_history, plot_misclassified, plot_mnist_report)
+from numpy_mlp.plotting import (animate_decision_boundary, new_figure, plot_confusion_matrix,  # noqa: E402
+                                plot_decision_boundary, plot_first_layer_weights, plot_history,
+                                plot_misclassified, plot_mnist_report)
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-
-def assert_valid_png(path, min_width=100):
-    """The PNG signature, and pixels that matplotlib can decode."""
-    from matplotlib.image import imread
-
-    with open(path, "rb") as file:
-        assert file.read(8) == PNG_SIGNATURE
-    pixels = imread(path)
-    assert pixels.ndim == 3 and pixels.shape[1] >= min_width
-    assert pixels.std() > 0  # not a blank image
+def assert_valid_png(path, size):
+    """A PNG of ``size`` (width, height) pixels that is not blank."""
+    pixels = np.asarray(open_image(path, "PNG", size))
+    assert pixels.std() > 0
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +37,7 @@ def legend_labels(ax):
 def test_plot_history_from_a_history(tmp_path, moons_model):
     _, history, _, _ = moons_model
     figure = plot_history(history, tmp_path / "curves.png")
-    assert_valid_png(tmp_path / "curves.png")
+    assert_valid_png(tmp_path / "curves.png", (1000, 400))
     loss_ax, accuracy_ax = figure.axes
     assert legend_labels(loss_ax) == ["training", "validation"]
     np.testing.assert_array_equal(loss_ax.lines[0].get_ydata(), history["loss"])
@@ -50,10 +45,29 @@ def test_plot_history_from_a_history(tmp_path, moons_model):
     np.testing.assert_array_equal(loss_ax.lines[0].get_xdata(), [1, 2, 3, 4, 5])
 
 
+def test_history_plot_returns_the_figure_and_saves_it_when_asked(tmp_path, moons_model, monkeypatch):
+    _, history, _, _ = moons_model
+    monkeypatch.chdir(tmp_path)
+    figure = history.plot()
+    assert os.listdir(tmp_path) == []  # no path, no file
+    assert figure.canvas.get_width_height() == (1000, 400)
+    assert [ax.get_title() for ax in figure.axes] == ["Loss", "Accuracy"]
+    np.testing.assert_array_equal(figure.axes[1].lines[1].get_ydata(), history["val_accuracy"])
+
+    history.plot(tmp_path / "curves.png")
+    assert_valid_png(tmp_path / "curves.png", (1000, 400))
+
+
+def test_held_out_curves_are_called_validation_unless_said_otherwise(moons_model):
+    _, history, _, _ = moons_model
+    assert legend_labels(history.plot().axes[0]) == ["training", "validation"]
+    assert legend_labels(history.plot(validation_label="test").axes[0]) == ["training", "test"]
+
+
 def test_plot_history_from_a_dict_without_validation(tmp_path):
     figure = plot_history({"loss": [0.7, 0.4], "accuracy": [0.5, 0.8]}, tmp_path / "curves.png",
                           validation_label="test")
-    assert_valid_png(tmp_path / "curves.png")
+    assert_valid_png(tmp_path / "curves.png", (1000, 400))
     assert legend_labels(figure.axes[0]) == ["training"]
 
 
@@ -71,7 +85,7 @@ def test_other_formats_follow_the_extension(tmp_path):
 def test_decision_boundary(tmp_path, moons_model):
     model, _, X, y = moons_model
     figure = plot_decision_boundary(model, X, y, tmp_path / "boundary.png", resolution=50)
-    assert_valid_png(tmp_path / "boundary.png")
+    assert_valid_png(tmp_path / "boundary.png", (600, 500))
     ax = figure.axes[0]
     assert legend_labels(ax) == ["class 0", "class 1"]
     points = [collection.get_offsets() for collection in ax.collections
@@ -88,8 +102,66 @@ def test_decision_boundary_of_a_softmax_model(tmp_path):
     model = MLP(2, [8, 3], output="softmax", seed=0)
     model.fit(X, y, epochs=3, verbose=0)
     figure = plot_decision_boundary(model, X, y, tmp_path / "boundary.png", resolution=40)
-    assert_valid_png(tmp_path / "boundary.png")
+    assert_valid_png(tmp_path / "boundary.png", (600, 500))
     assert legend_labels(figure.axes[0]) == ["class a", "class b", "class c"]
+
+
+def gif_frames(path, size, n_frames):
+    """The frames of a GIF of ``size`` pixels, as RGB arrays, after checking there are ``n_frames``."""
+    from PIL import ImageSequence
+
+    image = open_image(path, "GIF", size)
+    assert image.n_frames == n_frames
+    return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
+
+
+def test_animation_writes_one_gif_frame_per_run_and_trains_like_one_fit(tmp_path):
+    X, y = make_moons(n_samples=120, noise=0.1, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    history = animate_decision_boundary(model, X, y, tmp_path / "training.gif", epochs=8, frames=3,
+                                        resolution=30, batch_size=16, learning_rate=0.5)
+    frames = gif_frames(tmp_path / "training.gif", (400, 340), 3)
+    for earlier, later in zip(frames, frames[1:]):
+        # Below the title (which names the epoch), over 1% of the pixels change colour clearly, more
+        # than each frame's own 256-colour palette moves them: the boundary moves.
+        change = np.abs(earlier[40:].astype(int) - later[40:].astype(int)).max(axis=2)
+        assert np.mean(change > 50) > 0.01
+    assert all(frame.std() > 0 for frame in frames)
+
+    # Runs of 2, 3 and 3 epochs (rounded shares of 8) give the same model and History as one fit.
+    assert history.epochs == list(range(1, 9)) and model.epochs_trained == 8
+    reference = MLP(2, [8, 1], seed=0)
+    expected = reference.fit(X, y, epochs=8, batch_size=16, learning_rate=0.5, verbose=0)
+    for (value, _), (expected_value, _) in zip(model.parameters(), reference.parameters()):
+        np.testing.assert_array_equal(value, expected_value)
+    assert history.history == expected.history
+
+
+def test_animation_with_validation_data_and_fewer_epochs_than_frames(tmp_path):
+    X, y = make_moons(n_samples=80, noise=0.1, seed=1)
+    model = MLP(2, [4, 1], seed=0)
+    history = animate_decision_boundary(model, X[:60], y[:60], tmp_path / "training.gif", epochs=2, frames=40,
+                                        resolution=20, validation_data=(X[60:], y[60:]))
+    gif_frames(tmp_path / "training.gif", (400, 340), 2)  # one frame per epoch at most
+    assert len(history["val_loss"]) == 2
+
+
+@pytest.mark.parametrize("option", [{"validation_split": 0.2}, {"early_stopping": 3}])
+def test_animation_refuses_options_that_restart_at_every_run(tmp_path, option):
+    X, y = make_moons(n_samples=40, seed=0)
+    with pytest.raises(ValueError, match="validation_data"):
+        animate_decision_boundary(MLP(2, [1]), X, y, tmp_path / "training.gif", epochs=4, **option)
+    assert not os.listdir(tmp_path)
+
+
+def test_animation_of_a_softmax_model(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b", "c"], 20)
+    X = np.repeat([[0, 0], [3, 0], [0, 3]], 20, axis=0) + rng.normal(scale=0.3, size=(60, 2))
+    model = MLP(2, [8, 3], output="softmax", seed=0)
+    animate_decision_boundary(model, X, y, tmp_path / "training.gif", epochs=3, frames=3, resolution=20,
+                              learning_rate=0.2)
+    gif_frames(tmp_path / "training.gif", (400, 340), 3)
 
 
 def test_decision_boundary_needs_2d_data(tmp_path):
@@ -136,15 +208,78 @@ def test_misclassified_needs_square_images():
         plot_misclassified(np.zeros((2, 780)), [0, 1], [1, 0], new_figure(3, 3).subplots())
 
 
+@pytest.fixture(scope="module")
+def digit_model():
+    """A 784-10-3 model on random 28x28 'images': its first layer has 10 units."""
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 784)), np.arange(60) % 3
+    model = MLP(784, [10, 3], output="softmax", seed=0)
+    model.fit(X, y, epochs=2, verbose=0)
+    return model
+
+
+def tile(mosaic, index, columns, side=28):
+    """Tile ``index`` of a mosaic of ``columns`` tiles a row, each with a one-pixel border."""
+    row, column = divmod(index, columns)
+    top, left = row * (side + 2) + 1, column * (side + 2) + 1
+    return mosaic[top:top + side, left:left + side]
+
+
+def test_first_layer_weights_one_tile_per_unit_on_a_scale_centred_at_zero(tmp_path, digit_model):
+    figure = plot_first_layer_weights(digit_model, tmp_path / "weights.png")
+    image = figure.axes[0].images[0]
+    mosaic = image.get_array()
+    weights = digit_model.layers[0].weights
+    assert mosaic.shape == (3 * 30, 4 * 30)  # 10 units: 4 columns, 3 rows
+    for unit in range(10):
+        np.testing.assert_allclose(tile(mosaic, unit, 4), weights[:, unit].reshape(28, 28))
+    assert mosaic.mask[:, 0].all() and mosaic[2 * 30 + 1:, 2 * 30:].mask.all()  # borders, unused tiles
+    low, high = image.get_clim()
+    assert low == -high == -np.quantile(np.abs(weights), 0.99)
+    assert image.get_cmap().name == "RdBu_r"
+    assert_valid_png(tmp_path / "weights.png", (600, 435))
+
+
+def test_first_layer_weights_on_given_axes(digit_model):
+    figure = new_figure(5, 5)
+    ax = figure.subplots()
+    assert plot_first_layer_weights(digit_model, ax) is figure
+    assert len(ax.images) == 1 and "10 units, 28x28" in ax.get_title()
+
+
+def test_first_layer_weights_need_square_inputs(tmp_path):
+    with pytest.raises(ValueError, match="square image.*30 is not a square"):
+        plot_first_layer_weights(MLP(30, [4, 1]), tmp_path / "weights.png")
+    assert not os.listdir(tmp_path)
+
+
 def test_mnist_report(tmp_path, moons_model):
     _, history, _, _ = moons_model
     rng = np.random.default_rng(0)
     matrix = rng.integers(0, 20, size=(10, 10)) + np.diag(np.full(10, 900))
     figure = plot_mnist_report(history, matrix, rng.random((7, 784)), np.arange(7), np.arange(7)[::-1],
                                tmp_path / "report.png")
-    assert_valid_png(tmp_path / "report.png", min_width=1000)
+    assert_valid_png(tmp_path / "report.png", (1400, 1000))
     assert [ax.get_title() for ax in figure.axes[:3]] == ["Loss", "Accuracy", "Confusion matrix"]
     assert any("7 of 7" in ax.get_title() for ax in figure.axes)
+
+
+def test_mnist_report_with_the_first_layer_weights_beside_the_confusion_matrix(tmp_path, moons_model, digit_model):
+    _, history, _, _ = moons_model
+    matrix = np.diag([20, 20, 20])
+    images = np.random.default_rng(0).random((2, 784))
+    figure = plot_mnist_report(history, matrix, images, [0, 1], [1, 0], tmp_path / "report.png",
+                               model=digit_model, validation_label="test")
+    assert_valid_png(tmp_path / "report.png", (2100, 1000))
+    figure.canvas.draw()
+
+    def box(title):
+        return next(ax for ax in figure.axes if ax.get_title().startswith(title)).get_position()
+
+    confusion, weights, misclassified = box("Confusion matrix"), box("First-layer weights"), box("Misclassified")
+    assert confusion.x1 < weights.x0 and weights.x1 < misclassified.x0  # side by side, in this order
+    assert max(confusion.y0, weights.y0) < min(confusion.y1, weights.y1)  # on the same row
+    assert legend_labels(figure.axes[0]) == ["training", "test"]
 
 
 def test_saving_is_atomic(tmp_path, moons_model, monkeypatch):
@@ -180,4 +315,4 @@ def test_pyplot_is_never_imported(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "curves.png")],
                             capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
-    assert_valid_png(tmp_path / "curves.png")
+    assert_valid_png(tmp_path / "curves.png", (1000, 400))

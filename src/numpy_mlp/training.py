@@ -20,6 +20,7 @@ from .callbacks import EarlyStopping, ProgressBar
 from .datasets.split import split_indices
 from .metrics import count_correct, loss_and_accuracy
 from .optimizers import SGD, Optimizer
+from .plotting import plot_history
 from .validation import check_choice, check_open_fraction, check_positive_int
 
 
@@ -53,6 +54,10 @@ class History:
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epochs)}, metrics={sorted(self.history)})"
+
+    def plot(self, path=None, validation_label: str = "validation"):
+        """The learning curves as a matplotlib Figure, saved to ``path`` if given (needs matplotlib)."""
+        return plot_history(self, path, validation_label)
 
 
 class TrainingRun:

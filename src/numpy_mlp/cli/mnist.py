@@ -6,10 +6,20 @@ import time
 
 import numpy as np
 
+from .. import plotting
 from ..datasets import load_mnist
 from ..network import MLP
-from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, format_value,
-                      load_for_resume, note, positive_int, training_optimizer)
+from .options import (
+    StoreGiven,
+    add_optimizer_arguments,
+    add_resume_argument,
+    format_metrics,
+    format_value,
+    load_for_resume,
+    note,
+    positive_int,
+    training_optimizer,
+)
 
 # The default run, chosen by measurement on a 2-core machine (see the README): a 784-256-128-10
 # ReLU network trained by SGD with momentum 0.9, L2 weight decay and a cosine-decayed rate: over
@@ -57,16 +67,15 @@ def add_mnist_command(commands) -> None:
     parser.add_argument("--out", default="mnist-model.npz", metavar="MODEL.npz",
                         help="where to save the model (default: %(default)s)")
     parser.add_argument("--plot", metavar="REPORT.png",
-                        help="also save the learning curves, the confusion matrix and misclassified "
-                             "test digits (needs matplotlib)")
+                        help="also save the learning curves, the confusion matrix, the first layer's "
+                             "weights and misclassified test digits (needs matplotlib)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(run=run_mnist)
 
 
 def run_mnist(args) -> int:
     if args.plot:
-        from ..plotting import require_matplotlib
-        require_matplotlib()  # fail now, not after training
+        plotting.require_matplotlib()  # fail now, not after training
     # The model and optimizer come before the data (a download, maybe): a wrong option fails at once.
     if args.resume:
         model = load_for_resume(args, mnist_architecture)
@@ -88,23 +97,32 @@ def run_mnist(args) -> int:
                         verbose=0 if args.quiet else 1)
     seconds = time.perf_counter() - started
     report = model.evaluate(X_test, y_test)
-    print(f"test:  {format_metrics(report)}")
-    print(f"test accuracy: {report['accuracy']:.2%} of {len(X_test):,} digits")
-    in_all = f" ({model.epochs_trained} in all)" if args.resume else ""
-    print(f"training: {len(history.epochs)} epoch{'s' if len(history.epochs) > 1 else ''}{in_all} "
-          f"in {seconds:.1f} s")
-    print(per_class_table(report, model.classes_))
-    print(confusion_table(report["confusion_matrix"], model.classes_))
+    print_test_report(model, report, len(history.epochs), seconds, resumed=bool(args.resume))
     model.save(args.out, include_optimizer=True)
     print(f"model saved to {args.out}")
     if args.plot:
-        from ..plotting import plot_mnist_report
-        predicted = model.predict(X_test)
-        wrong = predicted != y_test
-        plot_mnist_report(history, report["confusion_matrix"], X_test[wrong], y_test[wrong],
-                          predicted[wrong], args.plot, labels=model.classes_.tolist(), validation_label="test")
+        save_report_figure(model, history, report, X_test, y_test, args.plot)
         print(f"report saved to {args.plot}")
     return 0
+
+
+def print_test_report(model: MLP, report: dict, epochs: int, seconds: float, resumed: bool) -> None:
+    """The test metrics, the training time, each digit's precision and recall, the confusion matrix."""
+    print(f"test:  {format_metrics(report)}")
+    print(f"test accuracy: {report['accuracy']:.2%} of {report['confusion_matrix'].sum():,} digits")
+    in_all = f" ({model.epochs_trained} in all)" if resumed else ""
+    print(f"training: {epochs} epoch{'s' if epochs > 1 else ''}{in_all} in {seconds:.1f} s")
+    print(per_class_table(report, model.classes_))
+    print(confusion_table(report["confusion_matrix"], model.classes_))
+
+
+def save_report_figure(model: MLP, history, report: dict, X_test, y_test, path) -> None:
+    """Learning curves, the confusion matrix, the first layer's weights and misclassified digits."""
+    predicted = model.predict(X_test)
+    wrong = predicted != y_test
+    plotting.plot_mnist_report(history, report["confusion_matrix"], X_test[wrong], y_test[wrong],
+                               predicted[wrong], path, labels=model.classes_.tolist(), validation_label="test",
+                               model=model)
 
 
 def mnist_architecture(model: MLP) -> dict:

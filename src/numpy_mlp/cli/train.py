@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from .. import plotting
 from ..activations import ACTIVATIONS
 from ..datasets import read_csv, train_test_split
 from ..network import MLP
-from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, fraction,
-                      load_for_resume, note, positive_int, training_optimizer)
+from .options import (
+    StoreGiven,
+    add_optimizer_arguments,
+    add_resume_argument,
+    format_metrics,
+    fraction,
+    load_for_resume,
+    note,
+    positive_int,
+    training_optimizer,
+)
 
 
 def add_train_command(commands) -> None:
@@ -44,8 +54,7 @@ def add_train_command(commands) -> None:
 
 def run_train(args) -> int:
     if args.plot:
-        from ..plotting import require_matplotlib
-        require_matplotlib()  # fail now, not after training
+        plotting.require_matplotlib()  # fail now, not after training
     X, y, feature_names = read_csv(args.data, args.target)
     if args.resume:
         model = load_for_resume(args, lambda model: {"layers": model.neurons_per_layer[:-1],
@@ -78,8 +87,7 @@ def run_train(args) -> int:
     model.save(args.out, include_optimizer=True)
     print(f"model saved to {args.out}")
     if args.plot:
-        from ..plotting import plot_history
-        plot_history(history, args.plot, validation_label="test")
+        plotting.plot_history(history, args.plot, validation_label="test")
         print(f"learning curves saved to {args.plot}")
     return 0
 
