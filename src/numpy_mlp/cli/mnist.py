@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from ..datasets import load_mnist
+from ..files import check_writable_destination
 from ..network import MLP
 from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, format_value,
                       load_for_resume, note, positive_int, training_optimizer)
@@ -67,6 +68,8 @@ def run_mnist(args) -> int:
     if args.plot:
         from ..plotting import require_matplotlib
         require_matplotlib()  # fail now, not after training
+    for destination in filter(None, (args.out, args.plot)):
+        check_writable_destination(destination)  # likewise: a missing folder fails now
     # The model and optimizer come before the data (a download, maybe): a wrong option fails at once.
     if args.resume:
         model = load_for_resume(args, mnist_architecture)

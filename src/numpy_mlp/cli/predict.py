@@ -7,6 +7,7 @@ import sys
 import numpy as np
 
 from ..datasets import read_features_csv, write_csv
+from ..files import check_writable_destination
 from ..network import MLP
 from ..serialization import load
 from .options import note
@@ -28,8 +29,10 @@ def add_predict_command(commands) -> None:
 
 
 def run_predict(args) -> int:
+    if args.out:
+        check_writable_destination(args.out)
     model = load(args.model)
-    X = read_features_csv(args.data, model.feature_names_)
+    X = read_features_csv(args.data, model.feature_names_, dtype=model.dtype)
     header, rows = prediction_table(model, X)
     if args.out:
         write_csv(args.out, header, rows)
