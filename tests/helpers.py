@@ -7,6 +7,7 @@ import contextlib
 import functools
 import os
 import socket
+import struct
 import threading
 import tracemalloc
 import warnings
@@ -82,6 +83,11 @@ def peak_allocation(call) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def idx_header(type_code: int, shape) -> bytes:
+    """An IDX header: two zero bytes, the type code, the number of dimensions, then each size as a big-endian uint32."""
+    return bytes([0, 0, type_code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
 
 
 def require_mnist() -> Path:

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import peak_allocation, require_mnist
+from helpers import idx_header, peak_allocation, require_mnist
 
 from numpy_mlp.datasets.idx import IDXError, read_idx
 
@@ -20,11 +20,6 @@ TYPES = [
     (0x0D, "f", np.float32, [-1.5, 0.0, 3.25, 1e30]),
     (0x0E, "d", np.float64, [-1e300, 0.1, 2.5, 5e-324]),
 ]
-
-
-def idx_header(type_code: int, shape) -> bytes:
-    """Two zero bytes, the type code, the number of dimensions, then each size as a big-endian uint32."""
-    return bytes([0, 0, type_code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
 
 
 def write(path, content: bytes, compress: bool):

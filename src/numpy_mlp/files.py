@@ -40,7 +40,7 @@ def check_writable_destination(path) -> None:
         raise NotADirectoryError(f"cannot write {path}: {folder} is not a folder")
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
         raise PermissionError(f"cannot write {path}: no permission to write in the folder {folder}")
 
 

@@ -98,9 +98,10 @@ def _copy_verified(response, file, url: str, sha256: str, progress, name: str,
     length = response.headers.get("Content-Length")
     total = int(length) if length and length.isdigit() else None
     digest, done = hashlib.sha256(), 0
-    # Asking for one byte more than max_bytes reveals a body that goes on.
-    while chunk := response.read(CHUNK_BYTES if max_bytes is None else min(CHUNK_BYTES, max_bytes + 1 - done)):
-        watchdog.check(done)
+    # read1: whatever has arrived, so that the deadline is checked as bytes trickle in. Asking
+    # for one byte more than max_bytes reveals a body that goes on.
+    while chunk := response.read1(CHUNK_BYTES if max_bytes is None else min(CHUNK_BYTES, max_bytes + 1 - done)):
+        watchdog.check(done + len(chunk))
         if max_bytes is not None and done + len(chunk) > max_bytes:
             raise DownloadError(f"the server sent more than the {max_bytes} bytes expected; stopped there")
         file.write(chunk)
