@@ -6,7 +6,8 @@ Its writer holds an exclusive lock on it for its whole life (``fcntl.flock``); t
 system drops the lock when the writer dies, even by SIGKILL, so the next write to the same
 path removes the temporary files it can lock: those of dead writers, never a live one's.
 On Windows, where there is no flock, a file another process holds open cannot be deleted,
-which protects a live writer's file the same way.
+which protects a live writer's file the same way until it closes the file to rename it (a
+cleanup in that instant fails the write; the target stays as it was). Untested on Windows.
 """
 
 from __future__ import annotations

@@ -39,11 +39,11 @@ def read_idx(path) -> np.ndarray:
 
     Returns an array of the file's type in native byte order, with the header's shape.
     Raises IDXError for a bad magic number, an unknown type code, a truncated header, data
-    shorter or longer than the header claims, or a shape NumPy cannot hold. Memory is
-    bounded by the header's claim and by the file's real content alike: a plain file's
-    length is checked before its data is read, and a gzip file whose trailer (the
-    uncompressed size, modulo 2**32) disagrees with the header is counted through first,
-    keeping nothing, so a lying header is refused without allocating its claim.
+    shorter or longer than the header claims, or a shape NumPy cannot hold. Memory stays
+    within the smaller of the header's claim and the file's real content: a plain file's
+    length is checked before its data is read; a gzip file is read in chunks, and one whose
+    trailer (the uncompressed size modulo 2**32) disagrees with the header is counted
+    through first, keeping nothing, so that a lying header is refused holding none of it.
     """
     with open(path, "rb") as raw:
         compressed = raw.read(2) == GZIP_MAGIC
