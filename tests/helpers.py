@@ -7,6 +7,7 @@ import contextlib
 import functools
 import os
 import socket
+import struct
 import threading
 import tracemalloc
 import warnings
@@ -93,6 +94,11 @@ def open_image(path, image_format: str, size: tuple[int, int]):
     assert image.size == size, f"{path} is {image.size[0]}x{image.size[1]} pixels, not {size[0]}x{size[1]}"
     image.load()  # decodes the pixels: a truncated file fails here
     return image
+
+
+def idx_header(type_code: int, shape) -> bytes:
+    """An IDX header: two zero bytes, the type code, the number of dimensions, then each size as a big-endian uint32."""
+    return bytes([0, 0, type_code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
 
 
 def require_mnist() -> Path:

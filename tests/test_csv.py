@@ -127,6 +127,30 @@ def test_read_features_bad_cell(tmp_path):
         read_features_csv(path, ["a", "b"])
 
 
+@pytest.mark.parametrize("cell", ["1e39", "-3.5e38", "3.4028236e38"])
+def test_a_value_too_large_for_float32_names_its_line_and_column(tmp_path, cell):
+    # 3.4028236e38 lies past float32's largest value by more than half a step: it rounds to inf.
+    path = write(tmp_path, f"height,label,weight\n1,0,2\n\n3,1,{cell}\n")
+    message = (rf"data.csv, line 4: column 'weight' has the value '{cell}', too large for float32 "
+               r"\(largest: 3.4028235e\+38\)")
+    with pytest.raises(CSVError, match=message):
+        read_csv(path, "label", dtype=np.float32)
+    with pytest.raises(CSVError, match=message):
+        read_features_csv(path, ["weight", "height"], dtype=np.float32)
+    assert read_csv(path, "label")[0][-1, 1] == float(cell)  # float64 holds it
+
+
+def test_features_are_read_in_the_dtype_asked_for(tmp_path):
+    # 3.40282356e38 is past float32's largest value by less than half a step: it rounds to it.
+    path = write(tmp_path, "a,label\n0.1,0\n3.40282356e38,1\n-1e-50,1\n")
+    X, _, _ = read_csv(path, "label", dtype=np.float32)
+    assert X.dtype == np.float32
+    np.testing.assert_array_equal(X.ravel(), np.array([0.1, 3.40282356e38, -1e-50]).astype(np.float32))
+    assert read_features_csv(path, ["a"], dtype="float32").dtype == np.float32
+    with pytest.raises(ValueError, match="float32 or float64"):
+        read_csv(path, "label", dtype=np.int64)
+
+
 def test_write_csv_round_trips_floats_exactly(tmp_path):
     values = [0.1, 1 / 3, np.float32(0.7), 1e-300, -2.5]
     path = tmp_path / "out.csv"

@@ -26,6 +26,69 @@ class StallingHandler(QuietHandler):
         time.sleep(1.0)
 
 
+class SlowHandler(QuietHandler):
+    """Answers every GET with ``respond()``, giving up on its own after ``LIMIT_SECONDS``."""
+
+    LIMIT_SECONDS = 5.0
+
+    def do_GET(self):
+        self.stop_at = time.monotonic() + self.LIMIT_SECONDS
+        try:
+            self.respond()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
+
+    def send(self, data: bytes, pause: float = 0.0) -> bool:
+        """Write ``data`` then wait ``pause`` s; False once the time limit has passed."""
+        self.wfile.write(data)
+        self.wfile.flush()
+        time.sleep(pause)
+        return time.monotonic() < self.stop_at
+
+
+class TricklingHandler(SlowHandler):
+    """Announces 200,000 bytes, then sends one byte every 0.05 s: each read gets something in time."""
+
+    def respond(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "200000")
+        self.end_headers()
+        for _ in range(200):
+            if not self.send(b"x", pause=0.05):
+                return
+
+
+class TricklingHeadersHandler(SlowHandler):
+    """Sends even the status line and headers one byte every 0.05 s."""
+
+    def respond(self):
+        for byte in b"HTTP/1.0 200 OK\r\nContent-Length: 200000\r\nX-Padding: " + b"p" * 200:
+            if not self.send(bytes([byte]), pause=0.05):
+                return
+
+
+class EndlessHandler(SlowHandler):
+    """Sends 64 kB blocks without announcing a length, until the client hangs up (or 5 s pass)."""
+
+    def respond(self):
+        self.send_response(200)
+        self.end_headers()
+        block = bytes(1 << 16)
+        while self.send(block):
+            pass
+
+
+class HugeLengthHandler(SlowHandler):
+    """Announces 10**12 bytes, then sends them slowly: a client that reads would wait."""
+
+    def respond(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(10**12))
+        self.end_headers()
+        while self.send(bytes(10), pause=0.1):
+            pass
+
+
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch):
     without_proxy(monkeypatch)
@@ -97,6 +160,43 @@ def test_a_stalled_transfer_times_out_and_leaves_no_file(mirror, target):
         download_file([url + "payload.bin"], target / "payload.bin", digest, timeout=0.2)
     assert time.perf_counter() - start < 5
     assert list(target.iterdir()) == []
+
+
+@pytest.mark.parametrize("handler", [TricklingHandler, TricklingHeadersHandler], ids=["body", "headers"])
+def test_a_trickling_server_is_stopped_at_the_deadline(mirror, target, handler):
+    folder, digest = mirror
+    start = time.perf_counter()
+    with serve(folder, handler) as url, pytest.raises(DownloadError, match=r"longer than its 0.5 s deadline"):
+        download_file([url + "payload.bin"], target / "payload.bin", digest, timeout=2.0, deadline=0.5)
+    assert time.perf_counter() - start < 2.0  # the deadline, not the 10 s the server would take
+    assert list(target.iterdir()) == []
+
+
+def test_an_endless_body_is_cut_off_at_the_size_cap(mirror, target):
+    folder, digest = mirror
+    with serve(folder, EndlessHandler) as url, \
+            pytest.raises(DownloadError, match="sent more than the 200000 bytes expected"):
+        download_file([url + "payload.bin"], target / "payload.bin", digest, timeout=2.0, max_bytes=200_000)
+    assert list(target.iterdir()) == []
+
+
+def test_a_content_length_above_the_cap_is_refused_before_reading(mirror, target):
+    folder, digest = mirror
+    reports = []
+    start = time.perf_counter()
+    with serve(folder, HugeLengthHandler) as url, \
+            pytest.raises(DownloadError, match="announces 1000000000000 bytes, more than the 200000 expected"):
+        download_file([url + "payload.bin"], target / "payload.bin", digest, timeout=2.0, max_bytes=200_000,
+                      progress=lambda *report: reports.append(report))
+    assert reports == [] and time.perf_counter() - start < 1.5
+    assert list(target.iterdir()) == []
+
+
+def test_a_file_of_exactly_the_cap_downloads_within_its_deadline(mirror, target):
+    folder, digest = mirror
+    with serve(folder) as url:
+        download_file([url + "payload.bin"], target / "payload.bin", digest, max_bytes=200_000, deadline=5.0)
+    assert sha256_file(target / "payload.bin") == digest
 
 
 @pytest.mark.parametrize("first_failure", ["404", "refused", "corrupt", "interrupted"])

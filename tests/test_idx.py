@@ -1,12 +1,13 @@
 """read_idx on IDX bytes built here by hand with struct, and on malformed files."""
 
 import gzip
+import math
 import struct
 import time
 
 import numpy as np
 import pytest
-from helpers import peak_allocation, require_mnist
+from helpers import idx_header, peak_allocation, require_mnist
 
 from numpy_mlp.datasets.idx import IDXError, read_idx
 
@@ -19,11 +20,6 @@ TYPES = [
     (0x0D, "f", np.float32, [-1.5, 0.0, 3.25, 1e30]),
     (0x0E, "d", np.float64, [-1e300, 0.1, 2.5, 5e-324]),
 ]
-
-
-def idx_header(type_code: int, shape) -> bytes:
-    """Two zero bytes, the type code, the number of dimensions, then each size as a big-endian uint32."""
-    return bytes([0, 0, type_code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
 
 
 def write(path, content: bytes, compress: bool):
@@ -117,3 +113,52 @@ def test_corrupt_gzip_is_refused(tmp_path):
 def test_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_idx(tmp_path / "absent.idx")
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("shape", [(1,) * 65, (1,) * 255, (0, 2**32 - 1, 2**32 - 1, 2**32 - 1)],
+                         ids=["65 dimensions", "255 dimensions", "too many values"])
+def test_a_shape_numpy_refuses_is_an_idx_error_naming_the_file(tmp_path, compress, shape):
+    # The data length agrees with the header (1 byte, or none for a zero-size shape):
+    # only NumPy's limits (64 dimensions, sizes whose product overflows) refuse it.
+    content = idx_header(0x08, shape) + bytes(math.prod(shape))
+    path = write(tmp_path / "odd-shape.idx", content, compress)
+    with pytest.raises(IDXError, match="which NumPy cannot hold") as raised:
+        read_idx(path)
+    assert str(path) in str(raised.value)
+
+
+def test_a_small_gzip_bomb_with_a_lying_header_is_refused_without_holding_its_content(tmp_path):
+    # 32 MB of zeros compress to about 32 kB; the header claims 2**32 - 1 values per row.
+    content = idx_header(0x08, (2**32 - 1, 2)) + bytes(32 << 20)
+    path = write(tmp_path / "bomb.idx.gz", content, compress=True)
+    assert path.stat().st_size < 100_000
+    peak = peak_allocation(lambda: refused(path, f"holds {32 << 20}"))
+    assert peak < 1 << 20, f"peak {peak} bytes allocated to refuse a {path.stat().st_size}-byte file"
+
+
+def test_a_forged_gzip_trailer_still_bounds_memory_by_the_content(tmp_path):
+    # The trailer is forged to agree with the header's 1 GB claim, so the reader trusts it and
+    # reads; the content (4 MB) is what bounds the memory, and the lie is still found.
+    claim = 1 << 30
+    compressed = bytearray(gzip.compress(idx_header(0x08, (claim,)) + bytes(4 << 20)))
+    compressed[-4:] = struct.pack("<I", (8 + claim) % 2**32)
+    path = write(tmp_path / "forged.idx.gz", bytes(compressed), compress=False)
+    peak = peak_allocation(lambda: refused(path, "is truncated|corrupt compressed data"))
+    assert peak < 12 << 20
+
+
+def test_a_file_of_several_gzip_members_reads_whole(tmp_path):
+    # `cat a.gz b.gz` is a valid gzip file; its trailer states only the last member's size.
+    content = idx_header(0x0B, (3, 1000)) + np.arange(3000, dtype=">i2").tobytes()
+    path = tmp_path / "members.idx.gz"
+    path.write_bytes(gzip.compress(content[:2500]) + gzip.compress(content[2500:]))
+    np.testing.assert_array_equal(read_idx(path), np.arange(3000, dtype=np.int16).reshape(3, 1000))
+
+
+def test_a_plain_file_is_measured_before_its_data_is_read(tmp_path):
+    # 100 MB claimed, 10 MB present: refused from the file's size, before reading the 10 MB.
+    content = idx_header(0x08, (100 << 20,)) + bytes(10 << 20)
+    path = write(tmp_path / "short.idx", content, compress=False)
+    peak = peak_allocation(lambda: refused(path, f"holds {10 << 20}"))
+    assert peak < 1 << 20

@@ -8,7 +8,7 @@ import pytest
 from helpers import refused_url, require_mnist, serve, without_proxy
 
 from numpy_mlp.datasets.download import ChecksumError, DownloadError, sha256_file
-from numpy_mlp.datasets.mnist import ENV_VAR, SHA256, cache_dir, fetch_mnist, load_mnist
+from numpy_mlp.datasets.mnist import ENV_VAR, SHA256, SIZES, cache_dir, fetch_mnist, load_mnist
 
 # The published class counts of the 60,000 training and 10,000 test digits.
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -144,6 +144,16 @@ def test_download_verifies_and_loads(tmp_path, mnist):
     np.testing.assert_array_equal(X_train, X_expected)
     np.testing.assert_array_equal(y_test, y_test_expected)
     assert {report[0] for report in reports} == set(SHA256)
+
+
+def test_the_sizes_are_the_original_files_and_cap_downloads(tmp_path):
+    assert {name: (require_mnist() / name).stat().st_size for name in SIZES} == SIZES
+    # A mirror serving a labels file one byte longer than the original is cut off at the size.
+    mirror = copy_files(LABEL_FILES, tmp_path / "mirror")
+    (mirror / LABEL_FILES[1]).write_bytes((mirror / LABEL_FILES[1]).read_bytes() + b"\0")
+    copy_files([name for name in SHA256 if name != LABEL_FILES[1]], tmp_path / "data")
+    with serve(mirror) as url, pytest.raises(DownloadError, match=f"more than the {SIZES[LABEL_FILES[1]]} "):
+        fetch_mnist(tmp_path / "data", mirrors=[url])
 
 
 @pytest.mark.parametrize("environment_set", [True, False], ids=["env", "cache"])

@@ -8,18 +8,10 @@ import numpy as np
 
 from .. import plotting
 from ..datasets import load_mnist
+from ..files import check_writable_destination
 from ..network import MLP
-from .options import (
-    StoreGiven,
-    add_optimizer_arguments,
-    add_resume_argument,
-    format_metrics,
-    format_value,
-    load_for_resume,
-    note,
-    positive_int,
-    training_optimizer,
-)
+from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, format_value,
+                      load_for_resume, note, positive_int, training_optimizer)
 
 # The default run, chosen by measurement on a 2-core machine (see the README): a 784-256-128-10
 # ReLU network trained by SGD with momentum 0.9, L2 weight decay and a cosine-decayed rate: over
@@ -76,6 +68,8 @@ def add_mnist_command(commands) -> None:
 def run_mnist(args) -> int:
     if args.plot:
         plotting.require_matplotlib()  # fail now, not after training
+    for destination in filter(None, (args.out, args.plot)):
+        check_writable_destination(destination)  # likewise: a missing folder fails now
     # The model and optimizer come before the data (a download, maybe): a wrong option fails at once.
     if args.resume:
         model = load_for_resume(args, mnist_architecture)

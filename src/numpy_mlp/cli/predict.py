@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..datasets import read_features_csv, write_csv
+from ..files import check_writable_destination
 from ..network import MLP, class_columns, load
 from .options import note
 
@@ -25,8 +26,10 @@ def add_predict_command(commands) -> None:
 
 
 def run_predict(args) -> int:
+    if args.out:
+        check_writable_destination(args.out)
     model = load(args.model)
-    X = read_features_csv(args.data, model.feature_names_)
+    X = read_features_csv(args.data, model.feature_names_, dtype=model.dtype)
     header, rows = prediction_table(model, X)
     if args.out:
         write_csv(args.out, header, rows)

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import plotting
 from ..activations import ACTIVATIONS
 from ..datasets import read_csv, train_test_split
+from ..files import check_writable_destination
 from ..network import MLP
-from .options import (
-    StoreGiven,
-    add_optimizer_arguments,
-    add_resume_argument,
-    format_metrics,
-    fraction,
-    load_for_resume,
-    note,
-    positive_int,
-    training_optimizer,
-)
+from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, fraction,
+                      load_for_resume, note, positive_int, training_optimizer)
 
 
 def add_train_command(commands) -> None:
@@ -55,10 +49,13 @@ def add_train_command(commands) -> None:
 def run_train(args) -> int:
     if args.plot:
         plotting.require_matplotlib()  # fail now, not after training
-    X, y, feature_names = read_csv(args.data, args.target)
-    if args.resume:
-        model = load_for_resume(args, lambda model: {"layers": model.neurons_per_layer[:-1],
-                                                     "activation": model.activation.name})
+    for destination in filter(None, (args.out, args.plot)):
+        check_writable_destination(destination)  # likewise: a missing folder fails now
+    model = load_for_resume(args, lambda model: {"layers": model.neurons_per_layer[:-1],
+                                                 "activation": model.activation.name}) if args.resume else None
+    # Features must fit the model's dtype; a new model computes in float32, MLP's default.
+    X, y, feature_names = read_csv(args.data, args.target, dtype=np.float32 if model is None else model.dtype)
+    if model is not None:
         if model.feature_names_ is not None and model.feature_names_ != feature_names:
             raise ValueError(f"{args.data} has the feature columns {', '.join(feature_names)}, but "
                              f"{args.resume} was trained on {', '.join(model.feature_names_)}")

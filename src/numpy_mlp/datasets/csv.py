@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from ..files import atomic_write
+from ..validation import check_dtype
 
 # Cells that mean "no value here" (compared after stripping spaces, ignoring case).
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "?"}
@@ -23,12 +24,13 @@ class CSVError(ValueError):
     """A CSV file that cannot be read as a table of numeric features (and a target)."""
 
 
-def read_csv(path, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def read_csv(path, target: str, dtype=np.float64) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Features, labels and feature names from a CSV file with a header line.
 
-    Returns X, float64 of shape (n_samples, n_features), the columns other than ``target``
-    in file order; y, shape (n_samples,), the target column's labels (strings, or ints/floats
-    when every label is a number); and the feature names.
+    Returns X, ``dtype`` (float32 or float64) of shape (n_samples, n_features), the columns
+    other than ``target`` in file order; y, shape (n_samples,), the target column's labels
+    (strings, or ints/floats when every label is a number); and the feature names. A feature
+    too large for ``dtype`` is a CSVError naming its line and column.
     """
     header, rows = _read_table(path)
     if target not in header:
@@ -38,16 +40,17 @@ def read_csv(path, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     feature_indices = [i for i in range(len(header)) if i != target_index]
     if not feature_indices:
         raise CSVError(f"{path}, line 1: the only column is the target {target!r}; there are no features")
-    X = _parse_features(path, header, rows, feature_indices)
+    X = _parse_features(path, header, rows, feature_indices, check_dtype(dtype))
     y = _parse_labels(path, target, rows, target_index)
     return X, y, [header[i] for i in feature_indices]
 
 
-def read_features_csv(path, feature_names=None) -> np.ndarray:
-    """The columns ``feature_names`` of a CSV file, in that order, as float64 (n_samples, n_features).
+def read_features_csv(path, feature_names=None, dtype=np.float64) -> np.ndarray:
+    """The columns ``feature_names`` of a CSV file, in that order, as ``dtype`` (n_samples, n_features).
 
     Other columns (a target column, identifiers) are ignored. With ``feature_names=None``
-    every column is a feature.
+    every column is a feature. ``dtype`` is float32 or float64: a value too large for it is
+    a CSVError naming its line and column.
     """
     header, rows = _read_table(path)
     if feature_names is None:
@@ -56,7 +59,8 @@ def read_features_csv(path, feature_names=None) -> np.ndarray:
     if missing:
         raise CSVError(f"{path}, line 1: missing feature column(s) {', '.join(map(repr, missing))}; "
                        f"the columns are: {', '.join(header)}")
-    return _parse_features(path, header, rows, [header.index(name) for name in feature_names])
+    return _parse_features(path, header, rows, [header.index(name) for name in feature_names],
+                           check_dtype(dtype))
 
 
 def write_csv(destination, header, rows) -> None:
@@ -148,24 +152,26 @@ def _check_header(path, header: list[str]) -> None:
         seen.add(name)
 
 
-def _parse_features(path, header, rows, indices) -> np.ndarray:
-    """The cells at ``indices`` of every row as finite float64, shape (n_rows, len(indices))."""
-    X = np.empty((len(rows), len(indices)), dtype=np.float64)
-    for row_number, (line, row) in enumerate(rows):
-        try:
-            X[row_number] = [float(row[i]) for i in indices]
-        except ValueError:
-            pass  # locate the bad cell below
-        else:
-            if np.all(np.isfinite(X[row_number])):
-                continue
-        for i in indices:
-            _parse_number(path, line, header[i], row[i])
+def _parse_features(path, header, rows, indices, dtype: np.dtype) -> np.ndarray:
+    """The cells at ``indices`` of every row as finite ``dtype`` values, shape (n_rows, len(indices))."""
+    X = np.empty((len(rows), len(indices)), dtype=dtype)
+    # A value beyond the dtype's range becomes inf here, which the finiteness check finds.
+    with np.errstate(over="ignore"):
+        for row_number, (line, row) in enumerate(rows):
+            try:
+                X[row_number] = [float(row[i]) for i in indices]
+            except ValueError:
+                pass  # locate the bad cell below
+            else:
+                if np.all(np.isfinite(X[row_number])):
+                    continue
+            for i in indices:
+                _parse_number(path, line, header[i], row[i], dtype)
     return X
 
 
-def _parse_number(path, line: int, column: str, cell: str) -> float:
-    """One feature cell as a finite float, or a CSVError naming the line, column and value."""
+def _parse_number(path, line: int, column: str, cell: str, dtype: np.dtype) -> float:
+    """One feature cell as a float finite in ``dtype``, or a CSVError naming the line, column and value."""
     if cell.strip().lower() in MISSING_MARKERS:
         raise CSVError(f"{path}, line {line}: missing value in column {column!r} ({cell!r}); "
                        "fill it in or remove the row")
@@ -177,6 +183,11 @@ def _parse_number(path, line: int, column: str, cell: str) -> float:
     if not math.isfinite(value):
         raise CSVError(f"{path}, line {line}: column {column!r} has the value {cell!r}; "
                        "features must be finite numbers")
+    with np.errstate(over="ignore"):
+        rounded = dtype.type(value)
+    if not np.isfinite(rounded):  # beyond the dtype's largest value, it rounds to inf
+        raise CSVError(f"{path}, line {line}: column {column!r} has the value {cell!r}, too large "
+                       f"for {dtype.name} (largest: {np.finfo(dtype).max:.8g}); rescale the column")
     return value
 
 

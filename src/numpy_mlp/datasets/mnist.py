@@ -31,6 +31,14 @@ SHA256 = {
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 
+# Their sizes in bytes: a download is refused beyond them (a server announcing more, or sending on).
+SIZES = {
+    "train-images-idx3-ubyte.gz": 9_912_422,
+    "train-labels-idx1-ubyte.gz": 28_881,
+    "t10k-images-idx3-ubyte.gz": 1_648_877,
+    "t10k-labels-idx1-ubyte.gz": 4_542,
+}
+
 # The mirrors torchvision and TensorFlow use; LeCun's original page is the last resort.
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -86,7 +94,7 @@ def fetch_mnist(data_dir=None, download: bool = True, mirrors=None, progress=Non
             paths[name] = target / name
             try:
                 download_file([base + name for base in (mirrors or MIRRORS)], paths[name],
-                              SHA256[name], timeout=timeout, progress=progress)
+                              SHA256[name], timeout=timeout, progress=progress, max_bytes=SIZES[name])
             except DownloadError as error:
                 raise DownloadError(f"{error}\nCheck the network connection, or fetch the file "
                                     f"by hand into a folder and pass it as data_dir (or set "
