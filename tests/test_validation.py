@@ -265,3 +265,49 @@ def test_check_features_casts_once_to_a_contiguous_array_of_the_dtype():
 
 def test_check_labels_flattens_a_column():
     assert check_labels(np.array([[1], [0]]), 2).shape == (2,)
+
+
+# -- arrays that used to be accepted wrongly --------------------------------------------------
+
+def test_complex_features_are_refused_not_cut_to_their_real_part():
+    complex_X = X.astype(np.complex128) + 1j
+    with pytest.raises(ValueError, match=r"X holds complex numbers \(complex128\)"):
+        fit(complex_X, Y)
+    with pytest.raises(ValueError, match="X holds complex numbers"):
+        fitted_model().predict(complex_X)
+    with pytest.raises(ValueError, match=r"non-numeric values \(1j at row 0, column 1\)"):
+        fit(np.array([[0, 1j], [1, 0], [0, 0], [1, 1]], dtype=object), Y)
+
+
+def test_a_python_integer_beyond_float_range_is_named_not_an_overflow_error():
+    huge = np.array(X.tolist(), dtype=object)
+    huge[3, 0] = 10 ** 400
+    with pytest.raises(ValueError, match=r"X has a value too large for float64 \(at row 3, column 0\)"):
+        fit(huge, Y)
+
+
+def named_frame(order=("a", "b", "c"), n=300):
+    pandas = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pandas.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    return frame[list(order)], (frame["a"] + 0.2 * frame["b"] > 0).to_numpy()
+
+
+def test_a_dataframe_with_its_columns_in_another_order_is_matched_by_name():
+    frame, y = named_frame()
+    model = MLP(3, [8, 1], seed=0)
+    model.fit(frame, y, epochs=20, learning_rate=0.1, verbose=0)
+    shuffled, _ = named_frame(order=("c", "a", "b"))
+    np.testing.assert_array_equal(model.predict_proba(shuffled), model.predict_proba(frame))
+    assert model.evaluate(shuffled, y)["accuracy"] == model.evaluate(frame, y)["accuracy"] > 0.9
+    model.fit(shuffled, y, epochs=1, verbose=0)  # a second fit reads the columns by name too
+    assert model.feature_names_ == ["a", "b", "c"]
+
+
+def test_a_dataframe_with_other_columns_is_refused_by_name():
+    frame, y = named_frame()
+    model = MLP(3, [8, 1], seed=0)
+    model.fit(frame, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="missing 'c'; unexpected 'd'"):
+        model.predict(frame.rename(columns={"c": "d"}))
+    model.predict(frame.to_numpy())  # an array has no names: taken in the training order

@@ -268,10 +268,24 @@ class MLP:
 
         Warns (FeatureRangeWarning) when X lies far outside the range of the training features.
         """
-        features, feature_range = check_features(X, self.dtype, self.n_features, return_range=True)
+        features, feature_range = check_features(self._in_training_order(X), self.dtype, self.n_features,
+                                                 return_range=True)
         if self.feature_range_ is not None:
             warn_if_far_outside(feature_range, self.feature_range_)
         return self._scale_features(features)
+
+    def _in_training_order(self, X):
+        """A DataFrame's columns in the order of the features the model was trained on, found by name
+        (a ValueError names those missing or unexpected); other inputs as they are."""
+        names = column_names(X)
+        if names is None or self.feature_names_ is None or names == self.feature_names_:
+            return X
+        missing = [name for name in self.feature_names_ if name not in names]
+        unexpected = [name for name in names if name not in self.feature_names_]
+        if missing or unexpected or len(set(names)) != len(names):
+            raise ValueError(f"X's columns are not the features the model was trained on: missing "
+                             f"{_listed(missing)}; unexpected {_listed(unexpected)}")
+        return X.iloc[:, [names.index(name) for name in self.feature_names_]]
 
     def _prepare_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         """(features, targets) of labelled data, for validation and evaluation."""
@@ -281,9 +295,10 @@ class MLP:
     def _check_training_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         """Training (features, targets), checked and encoded but not yet scaled; learns the
         classes, the column names of a DataFrame and the range of the features."""
-        if column_names(X) is not None:  # a DataFrame's column names are kept, as scikit-learn does
+        if self.feature_names_ is None:  # a DataFrame's column names are kept, as scikit-learn does
             self.feature_names_ = column_names(X)
-        features, (low, high) = check_features(X, self.dtype, self.n_features, return_range=True)
+        features, (low, high) = check_features(self._in_training_order(X), self.dtype, self.n_features,
+                                               return_range=True)
         targets = self._encode_targets(y, len(features), fitting=True)
         if self.feature_range_ is not None:  # widened by each fit
             low, high = min(low, self.feature_range_[0]), max(high, self.feature_range_[1])
@@ -365,6 +380,12 @@ def _saved_optimizer(description: dict):
         raise ValueError(f"it was saved with optimizer {name!r}, which this numpy-mlp does not have "
                          f"(it has {sorted(OPTIMIZERS)})")
     return OPTIMIZERS[name].from_config(description["config"])
+
+
+def _listed(names: list[str], most: int = 8) -> str:
+    """'a, b, c' (the first ``most`` names, then how many more), or 'none'."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(map(repr, names[:most])) + more if names else "none"
 
 
 def class_columns(probabilities: np.ndarray) -> np.ndarray:

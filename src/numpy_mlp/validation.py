@@ -134,8 +134,10 @@ def _describe_non_numeric(array: np.ndarray, name: str) -> str:
                     "missing values first")
         try:
             float(value)
+        except OverflowError:
+            return f"{name} has a value too large for float64 (at {_cell(index)})"
         except (TypeError, ValueError):
-            return (f"{name} has non-numeric values ({value!r} at {_cell(index)}); convert or encode "
+            return (f"{name} has non-numeric values ({value!r:.40} at {_cell(index)}); convert or encode "
                     "every feature as numbers first")
     return f"{name} has non-numeric values; convert or encode every feature as numbers first"
 
@@ -149,10 +151,13 @@ def check_features(X, dtype=np.float32, n_features: int | None = None, name: str
     of dimensions or of features. With ``return_range``, returns (features, (smallest, largest)).
     """
     array = to_array(X)  # a mixed-dtype DataFrame becomes an object array, converted below
-    if array.dtype.kind in "OUSV" or array.dtype.kind == "c":
+    if array.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers ({array.dtype}); a model's features are real: "
+                         f"pass {name}.real or np.abs({name}) if that is what you mean")
+    if array.dtype.kind in "OUSV":
         try:
             array = array.astype(np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValueError(_describe_non_numeric(array, name)) from None
     elif array.dtype.kind not in "biuf":
         raise ValueError(f"{name} has values of type {array.dtype}, not numbers")
