@@ -135,9 +135,30 @@ class DenseReLU:
 def test_a_learners_float32_layer_with_arrays_in_a_list_passes():
     layer = DenseReLU(3, 4)
     result = gradient_check(layer, random_inputs((6, 3)))
-    assert [row.name for row in result.rows] == ["parameter 0", "parameter 1", "input"]
+    assert [row.name for row in result.rows] == ["params[0]", "params[1]", "input"]
     assert result.passed
     assert layer.params[0].dtype == np.float32 and not hasattr(layer, "grads")
+
+
+def test_parameters_in_a_dict_are_named_by_their_keys():
+    class DictLayer:
+        def __init__(self):
+            self.params = {"W": np.eye(2), "b": np.zeros(2)}
+
+        def forward(self, x):
+            self.x = x
+            return x @ self.params["W"] + self.params["b"]
+
+        def backward(self, grad):
+            self.grads = {"W": self.x.T @ grad, "b": grad.sum(axis=0)}
+            return grad @ self.params["W"].T
+
+        def parameters(self):
+            return [(self.params[key], self.grads[key]) for key in ("W", "b")]
+
+    result = gradient_check(DictLayer(), random_inputs((3, 2)))
+    assert [row.name for row in result.rows] == ["params['W']", "params['b']", "input"]
+    assert result.passed
 
 
 def test_a_network_that_is_not_an_mlp_is_checked_through_its_own_loss():
@@ -167,6 +188,8 @@ def test_a_network_that_is_not_an_mlp_is_checked_through_its_own_loss():
     X, y = xor_like()
     result = gradient_check(TwoLayers(), X, y)
     assert result.passed and result.worst_error < 1e-6
+    assert [row.name for row in result.rows] == ["layers[0].weights", "layers[0].bias",
+                                                 "layers[2].weights", "layers[2].bias"]
 
 
 # -- the classic bugs fail -----------------------------------------------------------------------

@@ -259,9 +259,22 @@ def _copy_or_none(array):
 
 
 def _parameter_names(owner, pairs) -> list[str]:
-    """The attribute name of each parameter (``weights``, ``W``...), else ``parameter <i>``."""
-    by_identity = {id(value): name for name, value in vars(owner).items() if isinstance(value, np.ndarray)}
-    return [by_identity.get(id(value), f"parameter {index}") for index, (value, _) in enumerate(pairs)]
+    """Each parameter's attribute path (``weights``, ``layers[0].W``...), else ``parameter <i>``."""
+    paths: dict[int, str] = {}
+    _collect_array_paths(owner, "", paths, depth=4)
+    return [paths.get(id(value), f"parameter {index}") for index, (value, _) in enumerate(pairs)]
+
+
+def _collect_array_paths(value, path: str, paths: dict, depth: int) -> None:
+    """Map id(array) -> the first attribute path found to it, through containers and layer-like objects."""
+    if isinstance(value, np.ndarray):
+        paths.setdefault(id(value), path)
+    elif depth and isinstance(value, (list, tuple, dict)):
+        for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+            _collect_array_paths(item, f"{path}[{key!r}]", paths, depth - 1)
+    elif depth and hasattr(value, "forward") and hasattr(value, "__dict__"):
+        for name, item in vars(value).items():
+            _collect_array_paths(item, f"{path}.{name}" if path else name, paths, depth - 1)
 
 
 def float64_copy(obj):
