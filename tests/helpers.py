@@ -1,5 +1,5 @@
-"""Shared test helpers: the finite-difference gradient checker, small datasets, MNIST's folder,
-and a local HTTP server."""
+"""Shared test helpers: gradient assertions (on the library's own finite-difference checker),
+small datasets, MNIST's folder, and a local HTTP server."""
 
 from __future__ import annotations
 
@@ -18,37 +18,9 @@ import numpy as np
 import pytest
 
 from numpy_mlp.datasets import make_moons, make_xor  # noqa: F401  (the tests' small datasets)
+from numpy_mlp.gradient_check import numerical_gradient, relative_error  # noqa: F401  (the tests use them)
 
 MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
-
-
-def numerical_gradient(f, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences (f(a + eps) - f(a - eps)) / (2 eps) for every element of ``array``.
-
-    ``f`` takes no argument and reads ``array``, which is perturbed in place and restored.
-    """
-    grad = np.zeros_like(array, dtype=np.float64)
-    for index in np.ndindex(array.shape):
-        original = array[index]
-        array[index] = original + eps
-        plus = f()
-        array[index] = original - eps
-        minus = f()
-        array[index] = original
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """max |a - n| / max(|a| + |n|) over the whole array: scale-free, 0 for identical arrays.
-
-    Normalised by the array's largest gradient, not element by element: central differences
-    carry an absolute rounding error (~1e-16 |L| / eps), so an element whose true gradient is
-    ~1e-10 (a unit barely used) cannot be matched to 1e-6 of itself by any float64 check.
-    """
-    analytic, numeric = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
-    scale = max(float(np.max(np.abs(analytic) + np.abs(numeric))), 1e-12)
-    return float(np.max(np.abs(analytic - numeric))) / scale
 
 
 def assert_gradients_match(analytic, numeric, tolerance: float = 1e-6) -> None:

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from helpers import assert_gradients_match, numerical_gradient
 
-from numpy_mlp import Layer
+from numpy_mlp import Layer, gradient_check
 
 
 def make_layer(n_in=4, n_out=3, dtype=np.float64, seed=0):
@@ -14,19 +13,9 @@ def make_layer(n_in=4, n_out=3, dtype=np.float64, seed=0):
 
 
 def test_layer_gradients_match_finite_differences():
-    rng = np.random.default_rng(0)
-    layer = make_layer()
-    inputs = rng.standard_normal((5, 4))
-    upstream = rng.standard_normal((5, 3))  # dL/dz for L = sum(z * upstream)
-
-    def loss():
-        return float(np.sum(layer.forward(inputs) * upstream))
-
-    layer.forward(inputs)
-    grad_inputs = layer.backward(upstream)
-    assert_gradients_match(layer.grad_weights, numerical_gradient(loss, layer.weights))
-    assert_gradients_match(layer.grad_bias, numerical_gradient(loss, layer.bias))
-    assert_gradients_match(grad_inputs, numerical_gradient(loss, inputs))
+    result = gradient_check(make_layer(), np.random.default_rng(0).standard_normal((5, 4)))
+    assert [row.name for row in result.rows] == ["weights", "bias", "input"]
+    assert result.passed and result.worst_error < 1e-6, str(result)
 
 
 def test_forward_is_x_times_weights_plus_bias():
