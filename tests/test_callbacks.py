@@ -154,3 +154,20 @@ def test_progress_bar_redraws_a_bar_on_a_terminal():
 def test_format_logs():
     text = format_logs({"epoch": 3, "loss": 0.123456, "accuracy": 1.0, "learning_rate": 0.001})
     assert text == "loss 0.1235 - accuracy 1.0000 - learning_rate 0.001"
+
+
+def test_model_checkpoint_saves_every_n_epochs_and_the_last(tmp_path, monkeypatch):
+    from helpers import make_moons
+
+    from numpy_mlp import MLP, ModelCheckpoint, load
+    X, y = make_moons(60, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    saved = []
+    save = MLP.save
+    monkeypatch.setattr(MLP, "save", lambda self, path, **options: saved.append(self.epochs_trained)
+                        or save(self, path, **options))
+    model.fit(X, y, epochs=7, callbacks=[ModelCheckpoint(tmp_path / "model.npz", every=3)], verbose=0)
+    assert saved == [3, 6, 7]
+    loaded = load(tmp_path / "model.npz")
+    assert (loaded.epochs_trained, loaded.planned_epochs, loaded.batch_size) == (7, 7, 32)
+    assert loaded.optimizer is not None and loaded.optimizer.step_count == model.optimizer.step_count

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from helpers import make_moons, make_xor
 
-from numpy_mlp import MLP, Adam, Callback, DivergenceError, make_optimizer
+import numpy_mlp
+from numpy_mlp import MLP, SGD, Adam, Callback, DivergenceError, make_optimizer
 
 
 class RecordEpochs(Callback):
@@ -242,6 +243,40 @@ def test_weights_that_overflow_in_the_last_step_are_not_returned_silently():
     optimizer.learning_rate = 0.1
     model.fit(X, y, epochs=2, batch_size=4, optimizer=optimizer, verbose=0)
     assert all(np.isfinite(value).all() for value, _ in model.parameters())
+
+
+def test_a_diverging_epoch_puts_the_random_generator_back_too():
+    """After the roll-back, training on from there shuffles as the diverged epoch did: a run that
+    diverges, is rolled back and goes on at a smaller rate equals one that never took that epoch."""
+    X, y = make_moons(100, seed=0)
+    model, twin = MLP(2, [8, 1], seed=4), MLP(2, [8, 1], seed=4)
+    state = model.rng.bit_generator.state
+    with pytest.raises(DivergenceError):
+        model.fit(X * 1000, y, epochs=1, batch_size=10, learning_rate=1e6, verbose=0)
+    assert model.rng.bit_generator.state == state
+    model.fit(X, y, epochs=2, batch_size=10, learning_rate=0.1, verbose=0)
+    twin.fit(X, y, epochs=2, batch_size=10, learning_rate=0.1, verbose=0)
+    assert states_equal(model.state_dict(), twin.state_dict())
+
+
+def test_fit_without_an_optimizer_goes_on_with_the_models_own(tmp_path):
+    """As in Keras: a loaded model (or one fitted before) continues with its optimizer, state,
+    step count and schedule; a learning rate asks for plain gradient descent instead."""
+    X, y = make_moons(120, seed=0)
+    straight = MLP(2, [8, 1], seed=0)
+    straight.fit(X, y, epochs=4, batch_size=16, optimizer=Adam(learning_rate=0.01), verbose=0)
+    first = MLP(2, [8, 1], seed=0)
+    first.fit(X, y, epochs=2, batch_size=16, optimizer=Adam(learning_rate=0.01), verbose=0)
+    first.save(tmp_path / "model.npz", include_optimizer=True)
+    loaded = numpy_mlp.load(tmp_path / "model.npz")
+    loaded.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    assert isinstance(loaded.optimizer, Adam) and loaded.optimizer.step_count == 4 * 8
+    assert states_equal(loaded.state_dict(), straight.state_dict())
+    loaded.fit(X, y, epochs=1, batch_size=16, learning_rate=0.5, verbose=0)
+    assert type(loaded.optimizer) is SGD and loaded.optimizer.learning_rate == 0.5
+    fresh = MLP(2, [8, 1], seed=0)
+    fresh.fit(X, y, epochs=1, verbose=0)
+    assert type(fresh.optimizer) is SGD and fresh.optimizer.learning_rate == 0.01
 
 
 # -- progress output ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ MNIST, synthetic sets), ``numpy_mlp.plotting`` (needs matplotlib) and ``numpy_ml
 """
 
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh, log_softmax, sigmoid, softmax
-from .callbacks import Callback, EarlyStopping, ProgressBar
+from .callbacks import Callback, EarlyStopping, ModelCheckpoint, ProgressBar
 from .gradient_check import gradient_check
 from .layers import Layer
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
@@ -25,6 +25,6 @@ __all__ = [
     "BinaryCrossEntropy", "SoftmaxCrossEntropy",
     "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "make_optimizer", "clip_by_global_norm",
     "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "make_schedule",
-    "fit", "History", "DivergenceError", "Callback", "EarlyStopping", "ProgressBar",
+    "fit", "History", "DivergenceError", "Callback", "EarlyStopping", "ModelCheckpoint", "ProgressBar",
     "load", "ModelFileError", "FeatureRangeWarning", "gradient_check",
 ]

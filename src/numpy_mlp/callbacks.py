@@ -11,7 +11,7 @@ import math
 import sys
 import time
 
-from .validation import check_non_negative_float, check_non_negative_int
+from .validation import check_non_negative_float, check_non_negative_int, check_positive_int
 
 
 class Callback:
@@ -129,3 +129,18 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_state is not None:
             trainer.model.load_state_dict(self.best_state)
         trainer.history.best_epoch = self.best_epoch
+
+
+class ModelCheckpoint(Callback):
+    """Save the model with its optimizer to ``path`` every ``every`` epochs (and at the last one).
+
+    Each save is atomic, so a run killed at any moment loses at most ``every`` epochs, and the
+    file resumes it exactly: ``numpy_mlp.load(path).fit(X, y, epochs=...)`` or ``--resume``.
+    """
+
+    def __init__(self, path, every: int = 1):
+        self.path, self.every = path, check_positive_int(every, "every")
+
+    def on_epoch_end(self, trainer, logs):
+        if logs["epoch"] % self.every == 0 or logs["epoch"] == trainer.last_epoch:
+            trainer.model.save(self.path, include_optimizer=True)

@@ -33,6 +33,9 @@ def check_metadata(path, metadata: dict, headers: Headers) -> None:
         _check_feature_names(metadata.get("feature_names"), config["n_features"])
         _check_feature_range(metadata.get("feature_range"))
         _check_int(metadata.get("epochs_trained"), "epochs_trained")
+        _check_int(metadata.get("planned_epochs", 0), "planned_epochs")
+        if metadata.get("batch_size") is not None:
+            _check_int(metadata["batch_size"], "batch_size", minimum=1)
         _check_random_state(metadata.get("rng_state"))
         _check_optimizer(metadata.get("optimizer"), headers, sizes, np.dtype(config["dtype"]))
     except (TypeError, ValueError) as error:

@@ -68,6 +68,8 @@ class MLP:
         self.feature_range_: tuple[float, float] | None = None  # smallest and largest training feature
         self.optimizer = None  # the last optimizer fit used, kept for resuming
         self.epochs_trained = 0
+        self.planned_epochs = 0  # the epoch the last fit was asked to reach,
+        self.batch_size = None  # and its batch size
 
     def _build_layers(self) -> list:
         """Layer, activation, Layer, ..., Layer: the output activation is fused into the loss."""
@@ -339,6 +341,8 @@ class MLP:
             "feature_names": self.feature_names_,
             "feature_range": None if self.feature_range_ is None else list(self.feature_range_),
             "epochs_trained": self.epochs_trained,
+            "planned_epochs": self.planned_epochs,
+            "batch_size": self.batch_size,
             "rng_state": self.rng.bit_generator.state,
         }
         arrays = self.state_dict()
@@ -357,13 +361,15 @@ class MLP:
         model = cls(**metadata["config"])
         model.load_state_dict({key: value for key, value in arrays.items() if key.startswith("layers.")})
         if "scaler.mean" in arrays:
-            model.scaler = Standardizer(arrays["scaler.mean"].astype(model.dtype), arrays["scaler.std"].astype(model.dtype))
+            model.scaler = Standardizer(*(arrays[f"scaler.{name}"].astype(model.dtype) for name in ("mean", "std")))
         if metadata.get("classes") is not None:
             model.classes_ = np.asarray(metadata["classes"])
         model.feature_names_ = metadata.get("feature_names")
         if metadata.get("feature_range") is not None:  # absent from files of older versions
             model.feature_range_ = tuple(float(value) for value in metadata["feature_range"])
-        model.epochs_trained = int(metadata["epochs_trained"])
+        model.epochs_trained = metadata["epochs_trained"]
+        model.planned_epochs = metadata.get("planned_epochs", model.epochs_trained)  # absent before 0.2
+        model.batch_size = metadata.get("batch_size")
         model.rng.bit_generator.state = metadata["rng_state"]
         if "optimizer" in metadata:
             model.optimizer = _saved_optimizer(metadata["optimizer"])

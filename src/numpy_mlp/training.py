@@ -24,6 +24,10 @@ from .plotting import plot_history
 from .validation import check_choice, check_open_fraction, check_positive_int
 
 
+#: plain gradient descent's rate when fit is given neither an optimizer nor a rate
+DEFAULT_LEARNING_RATE = 0.01
+
+
 class DivergenceError(FloatingPointError):
     """Training stopped because the loss became NaN or infinite."""
 
@@ -109,15 +113,19 @@ class Checkpoint:
         self.model.rng.bit_generator.state = self.random_state
 
 
-def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: float = 0.01,
+def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: float | None = None,
         optimizer: Optimizer | None = None, shuffle: bool = True, validation_split: float | None = None,
         validation_data=None, early_stopping=None, callbacks=(), verbose: int = 1) -> History:
     """Train ``model`` on X (n, n_features) and labels y with mini-batch gradient descent.
 
     Each epoch visits the samples in a new random order (indices are shuffled, not data),
     ``batch_size`` at a time: forward to the logits, fused loss and dL/dz = (p - y) / n,
-    backward through every layer, one optimizer step. Without ``optimizer`` the step is
-    plain gradient descent with ``learning_rate``.
+    backward through every layer, one optimizer step.
+
+    optimizer: the optimizer to step with. Without it, a ``learning_rate`` asks for plain
+        gradient descent at that rate; with neither, the model's own optimizer goes on (the
+        one its last fit used, or the one a model file was saved with, its state and schedule
+        included), and a model that has none gets plain gradient descent at 0.01.
 
     validation_split: fraction of (X, y) held out, at random, to validate each epoch;
         validation_data: an explicit (X_val, y_val) instead.
@@ -134,6 +142,8 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
     features, targets, validation = _training_data(model, X, y, validation_split, validation_data)
     run = TrainingRun(model, optimizer, _callbacks(callbacks, early_stopping, verbose), len(features),
                       epochs, validation is not None)
+    # Saved with the model, so that a run killed on the way can be resumed as it was asked for.
+    model.planned_epochs, model.batch_size = run.last_epoch, batch_size
     checkpoint = Checkpoint(model, optimizer)
     run.notify("on_train_begin")
     # Divergence is detected from the loss, so overflow on the way there is not a warning.
@@ -156,9 +166,12 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
 
 
 def _attached_optimizer(model, optimizer: Optimizer | None, learning_rate) -> Optimizer:
-    """The optimizer of this fit, attached to the model's parameters (kept in ``model.optimizer``)."""
-    if optimizer is None:
-        optimizer = SGD(learning_rate=learning_rate)
+    """The optimizer of this fit (see ``fit``), attached to the model's parameters and kept in
+    ``model.optimizer``."""
+    if optimizer is None and learning_rate is None and model.optimizer is not None:
+        optimizer = model.optimizer  # go on as Keras does: a loaded model continues its run
+    elif optimizer is None:
+        optimizer = SGD(learning_rate=DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate)
     elif not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an Optimizer such as Adam(learning_rate=1e-3), got {optimizer!r}")
     if optimizer.parameters is not model.parameters():

@@ -58,9 +58,10 @@ def describe(model, path, format_version: int) -> dict:
                      "standardized": model.scaler is not None,
                      "training_range": None if feature_range is None else list(feature_range)},
         "dtype": model.dtype.name,
-        "training": {"epochs_trained": model.epochs_trained,
+        "training": {"epochs_trained": model.epochs_trained, "planned_epochs": model.planned_epochs,
                      "optimizer": None if optimizer is None else {
-                         "name": optimizer_name(optimizer), "config": optimizer.config(), "steps": optimizer.step_count}},
+                         "name": optimizer_name(optimizer), "config": optimizer.config(),
+                         "steps": optimizer.step_count}},
     }
 
 

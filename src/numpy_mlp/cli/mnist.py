@@ -10,8 +10,8 @@ from .. import plotting
 from ..datasets import load_mnist
 from ..files import check_writable_destination
 from ..network import MLP
-from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, format_value,
-                      load_for_resume, note, positive_int, training_optimizer)
+from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, checkpoints, format_metrics,
+                      format_value, load_for_resume, note, positive_int, training_optimizer)
 
 # The default run, chosen by measurement on a 2-core machine (see the README): a 784-256-128-10
 # ReLU network trained by SGD with momentum 0.9, L2 weight decay and a cosine-decayed rate: over
@@ -43,9 +43,9 @@ def add_mnist_command(commands) -> None:
     parser.add_argument("--layers", type=positive_int, nargs="+", default=MNIST_LAYERS, metavar="N",
                         action=StoreGiven, help="hidden layer widths; the 10 outputs are added "
                                                 f"(default: {format_value(MNIST_LAYERS)})")
-    parser.add_argument("--epochs", type=positive_int, default=MNIST_EPOCHS,
+    parser.add_argument("--epochs", type=positive_int, default=MNIST_EPOCHS, action=StoreGiven,
                         help="epochs to train (with --resume: epochs more) (default: %(default)s)")
-    parser.add_argument("--batch-size", type=positive_int, default=MNIST_BATCH_SIZE,
+    parser.add_argument("--batch-size", type=positive_int, default=MNIST_BATCH_SIZE, action=StoreGiven,
                         help="(default: %(default)s)")
     add_optimizer_arguments(parser, learning_rate=MNIST_LEARNING_RATE, optimizer=MNIST_OPTIMIZER,
                             lr_schedule=MNIST_SCHEDULE, weight_decay=MNIST_WEIGHT_DECAY)
@@ -55,7 +55,7 @@ def add_mnist_command(commands) -> None:
     parser.add_argument("--limit-train", type=positive_int, metavar="N",
                         help="train on the first N training digits only (quick runs); the test set "
                              "stays whole")
-    add_resume_argument(parser)
+    add_resume_arguments(parser)
     parser.add_argument("--out", default="mnist-model.npz", metavar="MODEL.npz",
                         help="where to save the model (default: %(default)s)")
     parser.add_argument("--plot", metavar="REPORT.png",
@@ -87,7 +87,7 @@ def run_mnist(args) -> int:
     started = time.perf_counter()
     # The test set is only watched per epoch (for the learning curves), never used to choose.
     history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-                        optimizer=optimizer, validation_data=(X_test, y_test),
+                        optimizer=optimizer, validation_data=(X_test, y_test), callbacks=checkpoints(args),
                         verbose=0 if args.quiet else 1)
     seconds = time.perf_counter() - started
     report = model.evaluate(X_test, y_test)

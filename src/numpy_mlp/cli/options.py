@@ -7,6 +7,7 @@ import math
 import numbers
 import sys
 
+from ..callbacks import ModelCheckpoint
 from ..network import MLP, load
 from ..optimizers import OPTIMIZER_NAMES, Optimizer, make_optimizer, optimizer_name
 from ..schedules import SCHEDULES, Schedule, make_schedule
@@ -194,10 +195,21 @@ def check_optimizer_options(saved: dict, args: argparse.Namespace, ignore=()) ->
                              f"{option_name(dest)} out")
 
 
-def add_resume_argument(parser: argparse.ArgumentParser) -> None:
+def add_resume_arguments(parser: argparse.ArgumentParser) -> None:
+    """--resume and --checkpoint-every: a run that can stop at any moment and go on exactly."""
     parser.add_argument("--resume", metavar="MODEL.npz",
                         help="continue training this saved model (with its optimizer, when saved with "
-                             "one) for --epochs more epochs; architecture options must match it")
+                             "one): an interrupted run up to the epoch it was started for, or a finished "
+                             "one for --epochs more epochs; architecture options must match it")
+    parser.add_argument("--checkpoint-every", type=positive_int, metavar="N",
+                        help="also save the model with its optimizer to --out every N epochs, atomically: "
+                             "a run that is killed loses at most N epochs, and --resume --out of that file "
+                             "goes on exactly as if it had never stopped")
+
+
+def checkpoints(args: argparse.Namespace) -> list:
+    """The callbacks of --checkpoint-every (none without it)."""
+    return [ModelCheckpoint(args.out, args.checkpoint_every)] if args.checkpoint_every else []
 
 
 def load_for_resume(args: argparse.Namespace, architecture) -> MLP:
@@ -213,6 +225,12 @@ def load_for_resume(args: argparse.Namespace, architecture) -> MLP:
                              f"model to resume, {args.resume}, which has {option_name(dest)} "
                              f"{format_value(value)}; leave {option_name(dest)} out or give the same value")
         setattr(args, dest, value)
+    if "batch_size" not in given_options(args) and model.batch_size is not None:
+        args.batch_size = model.batch_size  # as the saved run trained
+    if "epochs" not in given_options(args) and model.planned_epochs > model.epochs_trained:
+        args.epochs = model.planned_epochs - model.epochs_trained
+        note(f"{args.resume} stopped at epoch {model.epochs_trained} of a run of {model.planned_epochs}: "
+             f"training the {args.epochs} epochs left")
     return model
 
 

@@ -9,8 +9,8 @@ from ..activations import ACTIVATIONS
 from ..datasets import read_csv, train_test_split
 from ..files import check_writable_destination
 from ..network import MLP
-from .options import (StoreGiven, add_optimizer_arguments, add_resume_argument, format_metrics, fraction,
-                      load_for_resume, note, positive_int, training_optimizer)
+from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, checkpoints, format_metrics,
+                      fraction, load_for_resume, note, positive_int, training_optimizer)
 
 
 def add_train_command(commands) -> None:
@@ -27,9 +27,9 @@ def add_train_command(commands) -> None:
                         action=StoreGiven, help="hidden layer widths; the output layer is added (default: 16 8)")
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", action=StoreGiven,
                         help="hidden activation (default: %(default)s)")
-    parser.add_argument("--epochs", type=positive_int, default=200,
+    parser.add_argument("--epochs", type=positive_int, default=200, action=StoreGiven,
                         help="epochs to train (with --resume: epochs more) (default: %(default)s)")
-    parser.add_argument("--batch-size", type=positive_int, default=32, help="(default: %(default)s)")
+    parser.add_argument("--batch-size", type=positive_int, default=32, action=StoreGiven, help="(default: %(default)s)")
     add_optimizer_arguments(parser)
     parser.add_argument("--test-size", type=fraction, default=0.2, metavar="FRACTION",
                         help="fraction held out for testing, stratified by class; 0 trains on "
@@ -37,7 +37,7 @@ def add_train_command(commands) -> None:
     parser.add_argument("--seed", type=int, default=0,
                         help="seeds the split, the weights and the shuffling; with --resume give the "
                              "first run's seed, so that the split is the same (default: %(default)s)")
-    add_resume_argument(parser)
+    add_resume_arguments(parser)
     parser.add_argument("--out", default="model.npz", metavar="MODEL.npz",
                         help="where to save the model (default: %(default)s)")
     parser.add_argument("--plot", metavar="CURVES.png",
@@ -76,7 +76,7 @@ def run_train(args) -> int:
         note(model.summary())
         note(f"optimizer: {optimizer!r}")
     history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-                        optimizer=optimizer, validation_data=validation,
+                        optimizer=optimizer, validation_data=validation, callbacks=checkpoints(args),
                         verbose=0 if args.quiet else 1)
     print(f"train: {format_metrics(model.evaluate(X_train, y_train))}")
     if validation is not None:

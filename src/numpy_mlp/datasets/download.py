@@ -69,12 +69,11 @@ def download_file(urls, destination, sha256: str, timeout: float = 30.0, progres
                 atomic_write(destination, lambda file: _copy_verified(
                     response, file, url, sha256, progress, name, max_bytes, watchdog))
             return
-        except (OSError, http.client.HTTPException, ChecksumError):
+        except (OSError, http.client.HTTPException, ChecksumError) as error:
             # URLError, HTTPError, refused connections and timeouts are all OSError.
-            if watchdog.expired:
-                error = watchdog.error()
-            logger.info("download of %s failed: %s", url, error)
-            failures.append(f"  {url}: {error}")
+            reason = watchdog.error() if watchdog.expired else error
+            logger.info("download of %s failed: %s", url, reason)
+            failures.append(f"  {url}: {reason}")
         finally:
             watchdog.cancel()
     raise DownloadError(f"could not download {name}; tried:\n" + "\n".join(failures))
