@@ -18,6 +18,7 @@ from .. import __version__
 from ..training import DivergenceError
 from .demo import add_demo_command
 from .mnist import add_mnist_command
+from .playground import add_playground_command
 from .predict import add_predict_command
 from .train import add_train_command
 
@@ -80,4 +81,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_mnist_command(commands)
     add_predict_command(commands)
     add_demo_command(commands)
+    add_playground_command(commands)
     return parser
