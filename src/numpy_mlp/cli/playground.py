@@ -47,15 +47,15 @@ def run_playground(args) -> int:
         listener = server.bind(args.host, args.port)
     except OSError as error:
         raise OSError(f"cannot listen on {args.host} port {args.port}: {error.strerror or error}") from None
-    url = server.address_of(listener)
-    app = server.create_app(allowed_hosts=server.LOOPBACK_HOSTS if args.host in LOOPBACK else ["*"])
-    print(f"numpy-mlp playground: {url}  (Ctrl-C stops it)", flush=True)
-    if not args.no_browser:
-        # In a thread: a browser that takes its time (or a text one) must not hold the server up.
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     try:
+        url = server.address_of(listener)
+        app = server.create_app(allowed_hosts=server.LOOPBACK_HOSTS if args.host in LOOPBACK else ["*"])
+        print(f"numpy-mlp playground: {url}  (Ctrl-C stops it)", flush=True)
+        if not args.no_browser:
+            # In a thread: a browser that takes its time (or a text one) must not hold the server up.
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         server.make_server(app).run(sockets=[listener])
-    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again for us
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn stops, then raises it again for us (or it came first)
         pass
     finally:
         listener.close()

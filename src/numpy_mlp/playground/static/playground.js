@@ -134,6 +134,7 @@
   const HANDLERS = {
     setup(reply) {
       state.setup = reply;
+      state.frame = null; // a frame of the previous network must not be drawn on the new one
       state.history = [];
       $("network").dataset.layers = reply.network.join("-");
       $("dropout-note").hidden = reply.dropout_applied || !reply.settings.dropout;
@@ -458,6 +459,7 @@
       element.dataset.value = value === null ? "" : String(value);
     }
     $("epoch").textContent = String(frame.epoch);
+    $("metrics").dataset.epoch = String(frame.epoch);
   }
 
   function showPlaying() {
@@ -546,7 +548,10 @@
                       "n_samples", "seed", "noise", "validation_fraction"]) {
       $(id).addEventListener("change", configure);
     }
-    for (const id of ["noise", "validation_fraction"]) $(id).addEventListener("input", showSliderValues);
+    for (const id of ["noise", "validation_fraction"]) {
+      $(id).addEventListener("input", showSliderValues);
+      $(id).addEventListener("change", showSliderValues);
+    }
     $("new-seed").addEventListener("click", () => {
       $("seed").value = String(Math.floor(Math.random() * 100000));
       configure();
