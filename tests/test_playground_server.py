@@ -97,8 +97,9 @@ def test_each_tab_has_its_own_model_and_a_closed_tab_frees_it(server):
 
 def test_malformed_messages_get_errors_and_the_server_keeps_serving(server):
     with connect(socket_url(server)) as connection:
-        for bad in ("{not json", b"\x00binary", json.dumps({"type": "configure", "settings": {"hidden_layers": [10**9]}}),
-                    json.dumps({"type": "configure", "settings": {"n_samples": 10**9}}), json.dumps({"type": "rm -rf"})):
+        for bad in ("{not json", b"\x00binary", json.dumps({"type": "rm -rf"}),
+                    json.dumps({"type": "configure", "settings": {"hidden_layers": [10**9]}}),
+                    json.dumps({"type": "configure", "settings": {"n_samples": 10**9}})):
             connection.send(bad)
             (reply,) = replies(connection, 1)
             assert reply["type"] == "error" and reply["code"] == "invalid", reply

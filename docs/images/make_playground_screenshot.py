@@ -36,7 +36,7 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
         for locale, path in PICTURES.items():
-            page = browser.new_page(locale=locale, viewport={"width": 1280, "height": 860})
+            page = browser.new_page(locale=locale, viewport={"width": 1280, "height": 1040})
             page.goto(server.url)
             page.wait_for_function("() => document.getElementById('metrics').dataset.epoch === '0'")
             set_up(page)

@@ -388,12 +388,15 @@
     cell(t("inputs") + " x\u2081, x\u2082");
     state.hiddenLayers.forEach((count, layer) => {
       const element = cell("");
-      element.appendChild(neuronButton("\u2212", layer, -1, count <= 1, t("remove_neuron")));
+      const buttons = document.createElement("div");
+      buttons.className = "neuron-buttons";
+      buttons.appendChild(neuronButton("\u2212", layer, -1, count <= 1, t("remove_neuron")));
+      buttons.appendChild(neuronButton("+", layer, 1, count >= MAX_NEURONS, t("add_neuron")));
+      element.appendChild(buttons);
       const label = document.createElement("span");
       label.className = "neuron-count";
       label.textContent = count + " " + t(count === 1 ? "neuron" : "neurons");
       element.appendChild(label);
-      element.appendChild(neuronButton("+", layer, 1, count >= MAX_NEURONS, t("add_neuron")));
     });
     cell(t("output"));
     const hidden = state.hiddenLayers.length;
