@@ -23,11 +23,12 @@ def make_xor_cloud(n_samples: int, rng: np.random.Generator) -> tuple[np.ndarray
 
     Class 1 is "x1 > 0 XOR x2 > 0", the four XOR points of the notebook grown into clouds.
     Each coordinate keeps 0.1 away from the axes, so without noise a margin separates the classes.
+    Class 0 gets the extra sample when n is odd.
     """
-    magnitudes = rng.uniform(0.1, 1.0, size=(n_samples, 2))
-    signs = rng.choice([-1.0, 1.0], size=(n_samples, 2))
-    X = magnitudes * signs
-    return X, (signs[:, 0] != signs[:, 1]).astype(np.int64)
+    labels = np.arange(n_samples, dtype=np.int64) % 2
+    first_sign = rng.choice([-1.0, 1.0], size=n_samples)
+    signs = np.column_stack([first_sign, np.where(labels == 1, -first_sign, first_sign)])
+    return _shuffled(rng, rng.uniform(0.1, 1.0, size=(n_samples, 2)) * signs, labels)
 
 
 def make_spiral(n_samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ from ..datasets import train_test_split
 from ..layers import Layer
 from ..training import DivergenceError
 from .data import PLANE_HALF_WIDTH, make_playground_data
-from .messages import MessageError, Settings, parse_message, parse_settings
+from .messages import Settings, parse_message, parse_settings
 from .model import MLP_TAKES_DROPOUT, build_model, build_optimizer, n_outputs
 from .pictures import (BOUNDARY_GRID, NEURON_GRID, class_1_probability, encode_picture, hidden_activations,
                        plane_grid)
@@ -48,11 +48,12 @@ class Session:
 
     def configure(self, settings: Settings) -> None:
         """New data and a new network for ``settings``, paused at epoch 0."""
-        self.settings = settings
         X, y = make_playground_data(settings.dataset, settings.n_samples, settings.noise, settings.seed)
-        self.X_train, self.X_val, self.y_train, self.y_val = train_test_split(
-            X, y, test_size=settings.validation_fraction, seed=settings.seed, stratify=True)
-        self.reset()
+        split = train_test_split(X, y, test_size=settings.validation_fraction, seed=settings.seed, stratify=True)
+        model, optimizer = build_model(settings), build_optimizer(settings)
+        # Only now that all is built: a failure above leaves the session as it was.
+        self.settings, self.model, self.optimizer, self.playing = settings, model, optimizer, False
+        self.X_train, self.X_val, self.y_train, self.y_val = split
 
     def reset(self) -> None:
         """A new network (the same initial weights for the same seed), paused at epoch 0."""
@@ -78,7 +79,7 @@ class Session:
         try:
             kind, body = parse_message(text)
             return getattr(self, f"on_{kind}")(body)
-        except MessageError as error:
+        except ValueError as error:  # a MessageError, or the library refusing a combination of values
             return [error_reply("invalid", str(error))]
         except DivergenceError as error:
             self.playing = False
