@@ -21,6 +21,7 @@ from .demo import add_demo_command
 from .export import add_export_command
 from .info import add_info_command
 from .mnist import add_mnist_command
+from .playground import add_playground_command
 from .predict import add_predict_command
 from .train import add_train_command
 
@@ -85,4 +86,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_command(commands)
     add_export_command(commands)
     add_info_command(commands)
+    add_playground_command(commands)
     return parser
