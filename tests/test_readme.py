@@ -34,19 +34,10 @@ PICTURE_LIMITS = {".png": 100_000, ".gif": 1_000_000}  # bytes
 # README.md's blocks that break the rule today, each found by a piece of its text, with the fix it
 # needs. When a block is fixed, its strict xfail turns into a failure here: delete its entry.
 README_MD_TODO = {
-    "# X, y from the example above": pytest.mark.xfail(
-        strict=True, reason="uses X and y from an earlier block: load the data in the block"),
-    "--data-dir ../shared/data/mnist": pytest.mark.xfail(
-        strict=True, reason="points at ../shared: drop --data-dir (or name a folder the user "
-                            "chooses) and mark the full MNIST run <!-- skip-test -->"),
-    "model.fit(X, y, epochs=30, optimizer=Adam(": pytest.mark.xfail(
-        strict=True, reason="uses model, X and y from the XOR block: build them in the block"),
     "numpy-mlp train data.csv": pytest.mark.xfail(
         strict=True, reason="data.csv does not exist and the last lines are a synopsis with "
                             "placeholders: write the CSV first (numpy-mlp demo --write-csv moons.csv), "
                             "and put the synopsis in a ```text block"),
-    "model.fit(X_train, y_train, epochs=20, batch_size=128, optimizer=optimizer)": pytest.mark.skip(
-        reason="trains MNIST in full (20 epochs): README.md should mark it <!-- skip-test -->"),
 }
 
 

@@ -69,7 +69,7 @@ def train(page, epochs: int) -> None:
 
 
 def save(png: bytes, path: Path) -> None:
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=48, method=Image.Quantize.MEDIANCUT)  # under 100 KB
     image.save(path, optimize=True)
     print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
 
