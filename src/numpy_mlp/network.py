@@ -375,31 +375,28 @@ class MLP:
 
     def _scale_features(self, features: np.ndarray, fitting: bool = False) -> np.ndarray:
         """Checked features, standardised when the model standardises (learned when fitting)."""
-        if not self.standardize:
-            return features
-        if fitting and self.scaler is None:
-            self.scaler = Standardizer().fit(features)
-        if self.scaler is None:
-            raise ValueError("the model standardises its inputs but was never fitted")
-        return self.scaler.transform(features)
+        return self._standardised(features, "scaler", fitting) if self.standardize else features
 
     def _scale_targets(self, targets: np.ndarray, fitting: bool = False) -> np.ndarray:
         """Encoded targets, standardised when a regressor standardises them (learned when fitting)."""
-        if not self.standardize_targets:
-            return targets
-        if fitting and self.target_scaler is None:
-            self.target_scaler = Standardizer().fit(targets)
-        if self.target_scaler is None:
-            raise ValueError("the model standardises its targets but was never fitted")
-        return self.target_scaler.transform(targets)
+        return self._standardised(targets, "target_scaler", fitting) if self.standardize_targets else targets
 
     def _unscale_targets(self, values: np.ndarray) -> np.ndarray:
         """A regressor's outputs (n, k) in the units of its targets: z * std + mean."""
-        if not self.standardize_targets:
-            return values
-        if self.target_scaler is None:
-            raise ValueError("the model standardises its targets but was never fitted")
-        return self.target_scaler.inverse_transform(values)
+        return self._scaler("target_scaler").inverse_transform(values) if self.standardize_targets else values
+
+    def _standardised(self, values: np.ndarray, name: str, fitting: bool) -> np.ndarray:
+        """``values`` standardised by the Standardizer in attribute ``name``, learned first when fitting."""
+        if fitting and getattr(self, name) is None:
+            setattr(self, name, Standardizer().fit(values))
+        return self._scaler(name).transform(values)
+
+    def _scaler(self, name: str) -> Standardizer:
+        """The Standardizer in attribute ``name`` ("scaler", "target_scaler"), which fit learns."""
+        if getattr(self, name) is None:
+            what = "inputs" if name == "scaler" else "targets"
+            raise ValueError(f"the model standardises its {what} but was never fitted")
+        return getattr(self, name)
 
     def _encode_targets(self, y, n_samples: int, fitting: bool = False) -> np.ndarray:
         """The loss's targets: (n, k) 0/1 for sigmoid outputs, (n,) class indices for softmax,
