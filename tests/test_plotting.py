@@ -215,8 +215,8 @@ def test_threshold_curves_draw_roc_and_precision_recall_with_the_threshold(tmp_p
     assert legend_labels(roc_ax)[0] == f"model (AUC {auc:.3f})" and "threshold 0.3" in legend_labels(roc_ax)
     assert legend_labels(pr_ax)[0] == f"model (AP {ap:.3f})"
     predicted = scores >= 0.3  # the marked point is the one the stored threshold gives
-    np.testing.assert_allclose(pr_ax.collections[0].get_offsets()[0],
-                               [metrics.recall_score(positive, predicted), metrics.precision_score(positive, predicted)])
+    expected = [metrics.recall_score(positive, predicted), metrics.precision_score(positive, predicted)]
+    np.testing.assert_allclose(pr_ax.collections[0].get_offsets()[0], expected)
 
 
 def test_threshold_curves_are_for_binary_classifiers(tmp_path):

@@ -278,8 +278,7 @@ class MLP:
         if self.output == "linear":
             raise ValueError("predict_proba is for classifiers, and this model is a regressor "
                              "(output='linear'): predict gives its values")
-        logits = self.forward_in_chunks(self._prepare_features(X))
-        probabilities = self.loss_function.outputs(logits)
+        probabilities = self.loss_function.outputs(self._logits(X))
         return probabilities[:, 0] if self.n_outputs == 1 else probabilities
 
     def predict(self, X, threshold: float | None = None) -> np.ndarray:
@@ -289,7 +288,7 @@ class MLP:
         if self.output == "linear":
             if threshold is not None:
                 raise ValueError("threshold is for classifiers; this model is a regressor (output='linear')")
-            values = self._unscale_targets(self.forward_in_chunks(self._prepare_features(X)))
+            values = self._unscale_targets(self._logits(X))
             return values[:, 0] if self.n_outputs == 1 else values
         return self._labels_from_probabilities(self.predict_proba(X), threshold)
 
@@ -327,6 +326,13 @@ class MLP:
         """Write architecture, weights, labels and scaling to one ``.npz`` file, atomically."""
         arrays, metadata = self._file_contents(include_optimizer)
         serialization.write_model_file(path, arrays, metadata)
+
+    def _logits(self, X, dtype=None) -> np.ndarray:
+        """The logits (n, n_outputs) of the features X, checked and scaled; computed in ``dtype``
+        when given: float64 from a float32 model gives results that do not depend, to ~1e-16, on
+        which other rows share the batch (BLAS sums a float32 product in an order that does)."""
+        features = self._prepare_features(X)
+        return self.forward_in_chunks(features if dtype is None else features.astype(dtype))
 
     def _stored_threshold(self, threshold: float | None) -> float | None:
         """``threshold`` checked, or the one ``choose_threshold`` stored (None: the plain rule)."""
@@ -373,22 +379,23 @@ class MLP:
         self.feature_range_ = (low, high)
         return features, targets
 
-    def _scale_features(self, features: np.ndarray, fitting: bool = False) -> np.ndarray:
-        """Checked features, standardised when the model standardises (learned when fitting)."""
-        return self._standardised(features, "scaler", fitting) if self.standardize else features
+    def _scale_features(self, features: np.ndarray, fitting: bool = False, weights=None) -> np.ndarray:
+        """Checked features, standardised when the model standardises (learned when fitting, with
+        the samples' weights if any)."""
+        return self._standardised(features, "scaler", fitting, weights) if self.standardize else features
 
-    def _scale_targets(self, targets: np.ndarray, fitting: bool = False) -> np.ndarray:
+    def _scale_targets(self, targets: np.ndarray, fitting: bool = False, weights=None) -> np.ndarray:
         """Encoded targets, standardised when a regressor standardises them (learned when fitting)."""
-        return self._standardised(targets, "target_scaler", fitting) if self.standardize_targets else targets
+        return self._standardised(targets, "target_scaler", fitting, weights) if self.standardize_targets else targets
 
     def _unscale_targets(self, values: np.ndarray) -> np.ndarray:
         """A regressor's outputs (n, k) in the units of its targets: z * std + mean."""
         return self._scaler("target_scaler").inverse_transform(values) if self.standardize_targets else values
 
-    def _standardised(self, values: np.ndarray, name: str, fitting: bool) -> np.ndarray:
+    def _standardised(self, values: np.ndarray, name: str, fitting: bool, weights=None) -> np.ndarray:
         """``values`` standardised by the Standardizer in attribute ``name``, learned first when fitting."""
         if fitting and getattr(self, name) is None:
-            setattr(self, name, Standardizer().fit(values))
+            setattr(self, name, Standardizer().fit(values, weights))
         return self._scaler(name).transform(values)
 
     def _scaler(self, name: str) -> Standardizer:

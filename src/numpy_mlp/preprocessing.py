@@ -169,10 +169,16 @@ class Standardizer:
     def __init__(self, mean: np.ndarray | None = None, std: np.ndarray | None = None):
         self.mean, self.std = mean, std
 
-    def fit(self, X: np.ndarray) -> "Standardizer":
+    def fit(self, X: np.ndarray, weights: np.ndarray | None = None) -> "Standardizer":
+        """Learn the mean and std of each column of X, weighted by ``weights`` (n,) when given (a
+        weight of 2 counts like the row twice, as in training)."""
         # Statistics in float64, stored in X's dtype so transform keeps it.
-        mean = X.mean(axis=0, dtype=np.float64)
-        std = X.std(axis=0, dtype=np.float64)
+        if weights is None:
+            mean = X.mean(axis=0, dtype=np.float64)
+            std = X.std(axis=0, dtype=np.float64)
+        else:
+            mean = np.average(X, axis=0, weights=weights.astype(np.float64))
+            std = np.sqrt(np.average(np.square(X - mean), axis=0, weights=weights.astype(np.float64)))
         std[std == 0] = 1.0
         self.mean, self.std = mean.astype(X.dtype), std.astype(X.dtype)
         return self

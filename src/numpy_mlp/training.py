@@ -199,8 +199,8 @@ def _attached_optimizer(model, optimizer: Optimizer | None, learning_rate) -> Op
 def _training_data(model, X, y, sample_weight, class_weight, validation_split, validation_data):
     """The checked, encoded, weighted and scaled training ``Samples``, and the validation ones or None.
 
-    The standardisation is learned from the training rows alone, after the split; class weights
-    ("balanced") from all of y.
+    The standardisation is learned from the training rows alone, after the split, weighted as
+    they are; class weights ("balanced") from all of y.
     """
     if validation_data is not None and validation_split is not None:
         raise ValueError("give validation_split or validation_data, not both")
@@ -214,8 +214,8 @@ def _training_data(model, X, y, sample_weight, class_weight, validation_split, v
         fraction = check_open_fraction(validation_split, "validation_split")
         train, held_out = split_indices(len(features), fraction, model.rng, name="validation_split")
         samples, validation = samples.take(train), samples.take(held_out)
-    samples = samples._replace(features=model._scale_features(samples.features, fitting=True),
-                               targets=model._scale_targets(samples.targets, fitting=True))
+    samples = samples._replace(features=model._scale_features(samples.features, fitting=True, weights=samples.weights),
+                               targets=model._scale_targets(samples.targets, fitting=True, weights=samples.weights))
     if validation is not None:
         validation = validation._replace(features=model._scale_features(validation.features),
                                          targets=model._scale_targets(validation.targets))
