@@ -18,8 +18,11 @@ Where they differ from scikit-learn's (``DIFFERENCES`` in the README):
   predictions are computed in float64 all the same, so that they do not depend on which other
   rows are predicted with them. standardize (and, for the regressor, standardize_targets) learn
   the scaling inside the model; off by default, as scikit-learn does not scale.
-- Weights start from He (ReLU) or Glorot normal initialisation, biases at 0 (scikit-learn:
-  uniform Glorot for both), so the same random_state gives a different network.
+- Weights start from He normal (ReLU) or Glorot uniform initialisation, biases at 0 (scikit-learn:
+  uniform Glorot for both, with a factor 2 for logistic), so the same random_state gives a
+  different network; predict warns (FeatureRangeWarning) on features far outside the training range.
+- Early stopping holds out at least 2 samples, stratified when every class can be split;
+  scikit-learn raises on data that small.
 - alpha: scikit-learn adds alpha / 2 ||W||^2 / B to each batch's loss, B the batch's total
   sample weight (its size when unweighted); here B is the average batch's (the total weight over
   the number of batches), equal for full batches, within the last batch's shortfall otherwise.
