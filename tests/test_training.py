@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import make_moons, make_xor
 
-from numpy_mlp import MLP, Adam, Callback, DivergenceError, make_optimizer
+from numpy_mlp import MLP, Adam, Callback, DivergenceError, Dropout, make_optimizer
 
 
 class RecordEpochs(Callback):
@@ -331,6 +331,35 @@ def test_every_array_keeps_the_model_dtype_after_fit(dtype, output, layers):
     assert model.scaler.mean.dtype == dtype and model.scaler.std.dtype == dtype
     assert model.forward(X).dtype == dtype
     assert model.predict_proba(X).dtype == dtype
+
+
+class MaskDtypes(Callback):
+    """The dtypes of the dropout masks of every training step."""
+
+    def __init__(self):
+        self.dtypes = set()
+
+    def on_batch_end(self, trainer):
+        self.dtypes.update(layer.mask.dtype for layer in trainer.model.layers if isinstance(layer, Dropout))
+
+
+@pytest.mark.parametrize("output, layers", [("sigmoid", [8, 8, 1]), ("softmax", [8, 8, 3]), ("linear", [8, 8, 2])])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weights_dropout_and_regression_keep_the_model_dtype(dtype, output, layers):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = rng.standard_normal((40, 2)) if output == "linear" else rng.integers(0, layers[-1] + (output == "sigmoid"), 40)
+    model = MLP(3, layers, output=output, seed=0, dtype=dtype, dropout=0.3, standardize=True,
+                standardize_targets=output == "linear")
+    masks = MaskDtypes()
+    model.fit(X, y, epochs=2, batch_size=16, sample_weight=rng.uniform(0, 2, 40), validation_split=0.25,
+              callbacks=[masks], verbose=0)
+    for value, gradient in model.parameters():
+        assert value.dtype == dtype and gradient.dtype == dtype
+    assert masks.dtypes == {np.dtype(dtype)}
+    assert model.loss_function.backward().dtype == dtype  # the validation's weighted gradient
+    if output == "linear":
+        assert model.target_scaler.mean.dtype == dtype and model.predict(X).dtype == dtype
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "rmsprop", "adam", "adamw"])
