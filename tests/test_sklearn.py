@@ -530,6 +530,11 @@ def test_bad_parameters_are_named_at_fit(params, message):
         MLPClassifier(**params).fit(X, y)
 
 
+def test_weights_that_are_all_zero_are_named():
+    with pytest.raises(ValueError, match="every sample has weight 0"):
+        MLPRegressor().fit(np.ones((10, 2)), np.arange(10.0), sample_weight=np.zeros(10))
+
+
 def test_the_regressor_refuses_the_poisson_loss_and_the_classifier_one_class():
     with pytest.raises(ValueError, match="loss='poisson' is not available in numpy-mlp"):
         MLPRegressor(loss="poisson").fit(np.ones((10, 2)), np.ones(10))

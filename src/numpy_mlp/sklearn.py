@@ -171,7 +171,7 @@ class _MultilayerPerceptron(BaseEstimator):
         if not incremental or model.optimizer is None:
             model.optimizer = self._make_optimizer()
         # L2 as scikit-learn scales it, alpha / 2 ||W||^2 / (a batch's weight): see the module docstring.
-        l2 = self.alpha * n_batches / total_weight if self.solver != "adamw" else 0.0
+        l2 = self.alpha * n_batches / total_weight if self.solver != "adamw" and total_weight else 0.0
         model.optimizer.weight_decay = self.alpha if self.solver == "adamw" else l2
         end_of_epoch = _EndOfEpoch(self, validation, l2, incremental)
         self.n_iter_ = 0
