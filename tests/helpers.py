@@ -28,11 +28,12 @@ def assert_gradients_match(analytic, numeric, tolerance: float = 1e-6) -> None:
     assert error < tolerance, f"relative error {error:.3g} >= {tolerance:g}"
 
 
-def assert_loss_gradient_matches(loss, logits: np.ndarray, targets: np.ndarray) -> None:
-    """A loss's ``backward`` (dL/dlogits) against central differences of its ``forward``."""
-    loss.forward(logits, targets)
+def assert_loss_gradient_matches(loss, logits: np.ndarray, targets: np.ndarray, weights=None) -> None:
+    """A loss's ``backward`` (dL/dlogits) against central differences of its ``forward``
+    (weighted by ``weights`` when given)."""
+    loss.forward(logits, targets, weights)
     analytic = loss.backward()
-    numeric = numerical_gradient(lambda: loss.forward(logits, targets), logits)
+    numeric = numerical_gradient(lambda: loss.forward(logits, targets, weights), logits)
     assert_gradients_match(analytic, numeric)
 
 

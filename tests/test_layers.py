@@ -1,9 +1,10 @@
-"""The dense Layer: finite-difference gradients, overwrite semantics, shapes and dtypes."""
+"""The dense Layer and Dropout: finite-difference gradients, overwrite semantics, shapes and dtypes."""
 
 import numpy as np
 import pytest
+from helpers import assert_gradients_match, numerical_gradient
 
-from numpy_mlp import Layer, gradient_check
+from numpy_mlp import Dropout, Layer, gradient_check
 
 
 def make_layer(n_in=4, n_out=3, dtype=np.float64, seed=0):
@@ -91,3 +92,73 @@ def test_layer_sizes_must_be_positive(n_in, n_out):
 def test_layer_size_must_be_an_integer():
     with pytest.raises(TypeError, match="n_out must be an integer"):
         Layer(3, 2.5)
+
+
+# -- dropout ------------------------------------------------------------------------------------
+
+def training_dropout(rate, seed=0):
+    layer = Dropout(rate, np.random.default_rng(seed))
+    layer.training = True
+    return layer
+
+
+def test_dropout_gradient_matches_finite_differences_with_a_fixed_mask():
+    rng = np.random.default_rng(0)
+    layer = training_dropout(0.4)
+    inputs = rng.standard_normal((6, 5))
+    upstream = rng.standard_normal((6, 5))
+
+    def loss():
+        layer.rng = np.random.default_rng(7)  # the same mask at every evaluation
+        return float(np.sum(layer.forward(inputs) * upstream))
+
+    loss()
+    grad_inputs = layer.backward(upstream)
+    assert 0 < np.count_nonzero(layer.mask) < layer.mask.size  # some units dropped, some kept
+    assert_gradients_match(grad_inputs, numerical_gradient(loss, inputs))
+
+
+def test_dropout_zeroes_a_rate_of_the_units_and_scales_the_rest():
+    layer = training_dropout(0.25)
+    inputs = np.ones((400, 250))
+    outputs = layer.forward(inputs)
+    dropped = outputs == 0
+    assert dropped.mean() == pytest.approx(0.25, abs=0.01)
+    np.testing.assert_array_equal(outputs[~dropped], 1 / 0.75)  # inverted: kept units grow
+    assert outputs.mean() == pytest.approx(1.0, abs=0.01)  # so the expected value is unchanged
+    np.testing.assert_array_equal(layer.backward(inputs), outputs)  # the gradient takes the same mask
+
+
+def test_dropout_draws_a_new_mask_at_every_training_forward():
+    layer = training_dropout(0.5)
+    inputs = np.ones((10, 10))
+    assert not np.array_equal(layer.forward(inputs), layer.forward(inputs))
+
+
+def test_dropout_passes_through_when_not_training():
+    layer = Dropout(0.5, np.random.default_rng(0))
+    inputs = np.arange(6.0).reshape(2, 3)
+    state = layer.rng.bit_generator.state
+    assert layer.forward(inputs) is inputs
+    assert layer.backward(inputs) is inputs
+    assert layer.rng.bit_generator.state == state  # inference draws nothing
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_keeps_the_dtype(dtype):
+    layer = training_dropout(0.3)
+    inputs = np.ones((4, 8), dtype=dtype)
+    assert layer.forward(inputs).dtype == dtype
+    assert layer.backward(inputs).dtype == dtype
+
+
+def test_dropout_has_no_parameters():
+    layer = Dropout(0.2)
+    assert layer.parameter_names == () and layer.parameters() == []
+    assert repr(layer) == "Dropout(rate=0.2)"
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])
+def test_dropout_rate_must_be_in_0_1(rate):
+    with pytest.raises(ValueError, match="dropout rate must be"):
+        Dropout(rate)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from helpers import assert_loss_gradient_matches, strict_floating_point
 
-from numpy_mlp import BinaryCrossEntropy, SoftmaxCrossEntropy
+from numpy_mlp import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from numpy_mlp.losses import LOSS_FOR_OUTPUT
 
 LOGITS = [-1e4, -100.0, -20.0, -1e-3, 0.0, 1e-3, 20.0, 100.0, 1e4]
 DTYPES = [np.float32, np.float64]
@@ -163,3 +164,99 @@ def test_softmax_probabilities_and_classes():
     probabilities = SoftmaxCrossEntropy.probabilities(logits)
     assert np.allclose(probabilities.sum(axis=1), 1)
     assert SoftmaxCrossEntropy.predicted_classes(logits).tolist() == [1, 2]
+
+
+# -- mean squared error (regression) ------------------------------------------------------------
+
+def test_mse_is_half_the_mean_of_the_squared_errors():
+    logits = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
+    targets = np.array([[0.0, 2.0], [1.0, 1.0], [1.0, 0.0]])
+    # errors 1, 0, -1, -2, 2, 0.5: squares 1 + 0 + 1 + 4 + 4 + 0.25 = 10.25 over n k = 6, halved
+    assert MeanSquaredError().forward(logits, targets) == pytest.approx(10.25 / 6 / 2, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_mse_gradient_is_error_over_n_k(dtype):
+    rng = np.random.default_rng(0)
+    logits, targets = rng.standard_normal((2, 5, 3)).astype(dtype)
+    loss = MeanSquaredError()
+    loss.forward(logits, targets)
+    grad = loss.backward()
+    assert grad.dtype == dtype
+    np.testing.assert_array_equal(grad, (logits - targets) / 15)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (6, 1), (4, 3)])
+def test_mse_gradient_matches_finite_differences(shape):
+    rng = np.random.default_rng(1)
+    assert_loss_gradient_matches(MeanSquaredError(), rng.standard_normal(shape), rng.standard_normal(shape))
+
+
+def test_mse_outputs_are_the_logits_themselves():
+    logits = np.array([[-3.5, 0.0, 1e4]])
+    assert MeanSquaredError.outputs(logits) is logits
+    assert LOSS_FOR_OUTPUT["linear"] is MeanSquaredError
+
+
+# -- sample weights: a weighted mean, sum w_i L_i / sum w_i -------------------------------------
+
+def loss_case(loss_class, n=5, seed=0):
+    """(loss, logits, targets) for n samples of a loss, in float64."""
+    rng = np.random.default_rng(seed)
+    if loss_class is SoftmaxCrossEntropy:
+        return loss_class(), rng.standard_normal((n, 4)), rng.integers(0, 4, n)
+    if loss_class is BinaryCrossEntropy:
+        return loss_class(), rng.standard_normal((n, 3)), rng.integers(0, 2, (n, 3)).astype(float)
+    return loss_class(), rng.standard_normal((n, 3)), rng.standard_normal((n, 3))
+
+
+LOSSES = [BinaryCrossEntropy, SoftmaxCrossEntropy, MeanSquaredError]
+
+
+@pytest.mark.parametrize("loss_class", LOSSES)
+def test_weighted_gradients_match_finite_differences(loss_class):
+    loss, logits, targets = loss_case(loss_class)
+    assert_loss_gradient_matches(loss, logits, targets, np.array([0.5, 2.0, 0.0, 1.0, 3.0]))
+
+
+@pytest.mark.parametrize("loss_class", LOSSES)
+def test_an_integer_weight_counts_exactly_like_repeating_the_row(loss_class):
+    loss, logits, targets = loss_case(loss_class)
+    weights = np.array([2.0, 1.0, 3.0, 1.0, 0.0])
+    rows = np.repeat(np.arange(5), weights.astype(int))  # row 0 twice, row 2 three times, row 4 gone
+    weighted = loss.forward(logits, targets, weights)
+    weighted_grad = loss.backward()
+    repeated = loss.forward(logits[rows], targets[rows])
+    repeated_grad = loss.backward()
+    assert weighted == pytest.approx(repeated, rel=1e-14)
+    # The gradient of a repeated row is the sum of its copies' gradients.
+    summed = np.zeros_like(weighted_grad)
+    np.add.at(summed, rows, repeated_grad)
+    np.testing.assert_allclose(weighted_grad, summed, rtol=1e-14, atol=1e-17)
+
+
+@pytest.mark.parametrize("loss_class", LOSSES)
+def test_weights_of_ones_or_of_any_common_scale_change_nothing(loss_class):
+    loss, logits, targets = loss_case(loss_class)
+    plain = loss.forward(logits, targets)
+    plain_grad = loss.backward()
+    for weights in (np.ones(5), np.full(5, 7.5)):
+        assert loss.forward(logits, targets, weights) == pytest.approx(plain, rel=1e-14)
+        np.testing.assert_allclose(loss.backward(), plain_grad, rtol=1e-14)
+
+
+@pytest.mark.parametrize("loss_class", LOSSES)
+def test_a_batch_of_zero_weights_has_zero_loss_and_gradient(loss_class):
+    loss, logits, targets = loss_case(loss_class)
+    with strict_floating_point():
+        assert loss.forward(logits, targets, np.zeros(5)) == 0.0
+        assert not loss.backward().any()
+
+
+@pytest.mark.parametrize("loss_class", LOSSES)
+def test_weighted_gradients_keep_float32(loss_class):
+    loss, logits, targets = loss_case(loss_class)
+    logits = logits.astype(np.float32)
+    targets = targets if loss_class is SoftmaxCrossEntropy else targets.astype(np.float32)
+    loss.forward(logits, targets, np.array([1, 2, 0, 1, 1], dtype=np.float32))
+    assert loss.backward().dtype == np.float32

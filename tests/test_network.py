@@ -6,8 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import assert_gradients_match, numerical_gradient
 
-from numpy_mlp import MLP, SGD, Adam, gradient_check, FeatureRangeWarning, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh, load
+from numpy_mlp import (MLP, SGD, Adam, Dropout, FeatureRangeWarning, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Tanh,
+                       gradient_check, load)
 from numpy_mlp.datasets import make_moons
 from numpy_mlp.parameters import FlatParameters
 
@@ -22,12 +24,17 @@ NETWORKS = [
     (3, [4, 3], "relu", "softmax"),
     (2, [6, 5, 4, 4], "tanh", "softmax"),
     (6, [3, 2], "sigmoid", "softmax"),
+    (3, [1], "relu", "linear"),                  # linear regression
+    (3, [4, 1], "tanh", "linear"),
+    (4, [6, 5, 3], "relu", "linear"),            # 3 targets
 ]
 
 
 def random_targets(rng, model, n_samples):
     if model.output == "softmax":
         return rng.integers(0, model.n_outputs, size=n_samples)
+    if model.output == "linear":
+        return rng.standard_normal((n_samples, model.n_outputs))
     return rng.integers(0, 2, size=(n_samples, model.n_outputs)).astype(np.float64)
 
 
@@ -272,6 +279,158 @@ def test_for_labels_fits_the_output_to_the_number_of_classes():
         MLP.for_labels(3, [4], np.array(["a", "a"]))
 
 
+def diabetes_like_targets(n=442, seed=0):
+    """Integer-valued disease progressions, 25 to 346, as in scikit-learn's diabetes set."""
+    return np.random.default_rng(seed).integers(25, 347, n).astype(float)
+
+
+@pytest.mark.parametrize("y, described", [
+    (diabetes_like_targets(), r"\d{3} distinct values in 442 samples, from 25\.0 to 346\.0"),
+    (np.array([0.5, 1.25, 3.0, 0.5]), "3 distinct values in 4 samples, such as 0.5"),
+])
+def test_for_labels_refuses_a_continuous_target_and_points_to_regression(y, described):
+    with pytest.raises(ValueError, match=f"target.csv: the column 'progression' looks like a continuous target, not "
+                                         f"class labels \\({described}\\): for regression build "
+                                         r"MLP\(\.\.\., output='linear'\) or MLP.for_targets \(on the command line: "
+                                         r"--task regression\)"):
+        MLP.for_labels(3, [4], y, name="target.csv: the column 'progression'")
+
+
+def test_for_labels_still_takes_many_classes_with_enough_samples_each():
+    labels = np.repeat(np.arange(30), 3)  # 30 classes, 3 samples each: classes, not a measurement
+    model = MLP.for_labels(2, [4], labels)
+    assert (model.output, model.n_outputs) == ("softmax", 30)
+
+
+def test_fitting_a_continuous_target_to_a_classifier_suggests_regression():
+    X = np.random.default_rng(0).normal(size=(442, 3))
+    with pytest.raises(ValueError, match="single-output sigmoid network separates two; use output='softmax' with "
+                                         r"\d+ outputs\. y looks like a continuous target .*output='linear'"):
+        MLP(3, [4, 1]).fit(X, diabetes_like_targets(), epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("y, n_outputs", [(np.arange(5.0), 1), (np.arange(5.0).reshape(-1, 1), 1),
+                                          (np.ones((5, 3)), 3)])
+def test_for_targets_builds_a_linear_output_per_target(y, n_outputs):
+    model = MLP.for_targets(2, [8, 4], y, seed=0, standardize_targets=True)
+    assert (model.output, model.neurons_per_layer) == ("linear", [8, 4, n_outputs])
+    assert model.standardize_targets and type(model.loss_function).__name__ == "MeanSquaredError"
+
+
+@pytest.mark.parametrize("y, message", [
+    (np.array(["a", "b"]), "y must hold numbers for a regressor"),
+    (np.array([1.0, np.nan]), "y contains NaN or infinity"),
+    (np.ones((2, 2, 2)), "y must be 1-D .* or 2-D"),
+])
+def test_for_targets_refuses_targets_that_are_not_numbers(y, message):
+    with pytest.raises(ValueError, match=message):
+        MLP.for_targets(2, [4], y)
+
+
+# -- regression: values out, no probabilities ---------------------------------------------------
+
+def test_a_regressor_predicts_values_of_one_or_several_targets():
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    one, several = MLP(3, [4, 1], output="linear", seed=0), MLP(3, [4, 2], output="linear", seed=0)
+    assert one.predict(X).shape == (10,) and several.predict(X).shape == (10, 2)
+    np.testing.assert_array_equal(one.predict(X), one.forward(X)[:, 0])  # the identity output
+    assert one.forward(X).dtype == np.float32
+
+
+def test_a_regressor_refuses_probabilities_and_thresholds():
+    model = MLP(3, [4, 1], output="linear", seed=0)
+    X = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"predict_proba is for classifiers, and this model is a regressor "
+                                         r"\(output='linear'\): predict gives its values"):
+        model.predict_proba(X)
+    with pytest.raises(ValueError, match="threshold is for classifiers"):
+        model.predict(X, threshold=0.3)
+    with pytest.raises(ValueError, match="threshold is for classifiers"):
+        model.evaluate(X, [0.0, 1.0], threshold=0.3)
+
+
+def test_standardize_targets_is_for_regressors_and_needs_a_fit():
+    with pytest.raises(ValueError, match="standardize_targets is for regression"):
+        MLP(3, [4, 1], standardize_targets=True)
+    with pytest.raises(ValueError, match="standardises its targets but was never fitted"):
+        MLP(3, [4, 1], output="linear", standardize_targets=True).predict(np.zeros((2, 3)))
+
+
+# -- dropout --------------------------------------------------------------------------------------
+
+def test_dropout_follows_each_hidden_activation_with_its_own_rate():
+    model = MLP(3, [5, 4, 2], activation="tanh", dropout=[0.5, 0.0])
+    kinds = [type(layer) for layer in model.layers]
+    assert kinds == [Layer, Tanh, Dropout, Layer, Tanh, Layer]  # a rate of 0 adds no layer
+    assert model.layers[2].rate == 0.5 and model.layers[2].rng is model.rng
+    everywhere = MLP(3, [5, 4, 1], dropout=0.2)
+    assert [layer.rate for layer in everywhere.layers if isinstance(layer, Dropout)] == [0.2, 0.2]
+    assert everywhere.dropout == [0.2, 0.2] and everywhere.config()["dropout"] == [0.2, 0.2]
+    assert "dropout" not in MLP(3, [5, 1]).config()  # files of models without dropout are unchanged
+    assert len(everywhere.parameters()) == 6  # dropout adds no parameters
+
+
+def test_dropout_keeps_the_initial_weights_that_the_seed_draws():
+    plain, dropped = MLP(4, [8, 6, 1], seed=5), MLP(4, [8, 6, 1], seed=5, dropout=0.3)
+    np.testing.assert_array_equal(plain.parameters().values, dropped.parameters().values)
+
+
+@pytest.mark.parametrize("dropout, error, message", [
+    (1.0, ValueError, "dropout must be in \\[0, 1\\)"),
+    ([0.1], ValueError, "dropout lists 1 rates for 2 hidden layers"),
+    ([0.1, 1.2], ValueError, "each dropout rate must be in"),
+    ("high", TypeError, "dropout must be a rate or a list of rates"),
+])
+def test_dropout_rates_are_checked(dropout, error, message):
+    with pytest.raises(error, match=message):
+        MLP(3, [4, 4, 1], dropout=dropout)
+    with pytest.raises(ValueError, match="this network has none"):
+        MLP(3, [1], dropout=0.5)
+
+
+def test_dropout_is_active_only_while_training():
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    model = MLP(3, [32, 32, 1], dropout=0.5, seed=0)
+    state = model.rng.bit_generator.state
+    np.testing.assert_array_equal(model.forward(X), model.forward(X))
+    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))
+    assert model.rng.bit_generator.state == state  # inference draws no mask
+    assert not np.array_equal(model.forward(X, training=True), model.forward(X, training=True))
+    np.testing.assert_array_equal(model.forward(X)[:, 0], model.predict_proba(X))
+
+
+@pytest.mark.parametrize("output, layers", [("sigmoid", [6, 5, 2]), ("softmax", [6, 3]), ("linear", [5, 4, 2])])
+def test_gradients_through_dropout_match_finite_differences_with_a_fixed_mask(output, layers):
+    rng = np.random.default_rng(0)
+    model = MLP(4, layers, activation="tanh", output=output, dropout=0.3, seed=1, dtype=np.float64)
+    X, y = rng.standard_normal((8, 4)), random_targets(rng, model, 8)
+    state = model.rng.bit_generator.state
+
+    def loss():
+        model.rng.bit_generator.state = state  # the same masks at every evaluation
+        model.forward(X, training=True)
+        return model.loss(y)
+
+    loss()
+    model.backward()
+    analytic = [gradient.copy() for _, gradient in model.parameters()]
+    for (value, _), gradient in zip(model.parameters(), analytic):
+        assert_gradients_match(gradient, numerical_gradient(loss, value))
+
+
+def test_backward_after_an_inference_forward_ignores_the_last_mask():
+    rng = np.random.default_rng(0)
+    model = MLP(3, [6, 1], dropout=0.5, seed=0, dtype=np.float64)
+    plain = MLP(3, [6, 1], seed=0, dtype=np.float64)
+    X, y = rng.standard_normal((5, 3)), rng.integers(0, 2, (5, 1))
+    model.forward(X, training=True)
+    for network in (model, plain):
+        network.forward(X)
+        network.loss(y)
+        network.backward()
+    np.testing.assert_array_equal(model.parameters().gradients, plain.parameters().gradients)
+
+
 # -- features unlike the training data -------------------------------------------------------
 
 def pixel_model():
@@ -348,6 +507,22 @@ def test_a_copy_goes_on_training_exactly_like_the_original(how, optimizer, tmp_p
         np.testing.assert_array_equal(copied.state_dict()[key], value, err_msg=key)
     for key, value in straight.optimizer.state_dict().items():
         np.testing.assert_array_equal(copied.optimizer.state_dict()[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("how", COPIES)
+def test_a_copy_with_dropout_goes_on_drawing_the_same_masks(how, tmp_path):
+    X, y = make_moons(n_samples=96, noise=0.2, seed=0)
+    options = {"batch_size": 16, "verbose": 0}
+    straight = MLP(2, [16, 16, 1], seed=3, dropout=[0.5, 0.2])
+    straight.fit(X, y, epochs=4, optimizer=Adam(learning_rate=0.01), **options)
+
+    first = MLP(2, [16, 16, 1], seed=3, dropout=[0.5, 0.2])
+    first.fit(X, y, epochs=2, optimizer=Adam(learning_rate=0.01), **options)
+    copied = COPIES[how](first, tmp_path)
+    assert all(layer.rng is copied.rng for layer in copied.layers if isinstance(layer, Dropout))
+    copied.fit(X, y, epochs=2, optimizer=copied.optimizer, **options)
+    np.testing.assert_array_equal(copied.parameters().values, straight.parameters().values)
+    np.testing.assert_array_equal(copied.predict_proba(X), straight.predict_proba(X))
 
 
 @pytest.mark.parametrize("how", ["pickle", "deepcopy"])

@@ -240,7 +240,7 @@ def fitted_classifier(kind, dtype="float32", in_pipeline=False):
 
     from numpy_mlp.sklearn import MLPClassifier
     X, y = make_data(kind)
-    estimator = MLPClassifier(hidden_layer_sizes=(16,), epochs=20, learning_rate=0.01, dtype=dtype,
+    estimator = MLPClassifier(hidden_layer_sizes=(16,), max_iter=20, learning_rate_init=0.01, dtype=dtype,
                               standardize=not in_pipeline, random_state=0)
     if in_pipeline:
         estimator = make_pipeline(StandardScaler(), estimator)

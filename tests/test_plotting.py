@@ -13,7 +13,8 @@ from numpy_mlp import MLP  # noqa: E402
 from numpy_mlp.datasets import make_moons  # noqa: E402
 from numpy_mlp.plotting import (animate_decision_boundary, new_figure, plot_confusion_matrix,  # noqa: E402
                                 plot_decision_boundary, plot_first_layer_weights, plot_history,
-                                plot_misclassified, plot_mnist_report)
+                                plot_misclassified, plot_mnist_report, plot_threshold_curves)
+
 
 
 def assert_valid_png(path, size):
@@ -316,3 +317,45 @@ def test_pyplot_is_never_imported(tmp_path):
                             capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
     assert_valid_png(tmp_path / "curves.png", (1000, 400))
+
+
+# -- ROC and precision-recall curves ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def imbalanced_classifier():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(1.0, 1.0, (40, 2)), rng.normal(0.0, 1.0, (260, 2))])
+    y = np.where(np.arange(300) < 40, "fraud", "ok")
+    model = MLP(2, [8, 1], seed=0)
+    model.fit(X, y, epochs=10, batch_size=16, learning_rate=0.1, verbose=0)
+    return model, X, y
+
+
+def test_threshold_curves_draw_roc_and_precision_recall_with_the_threshold(tmp_path, imbalanced_classifier):
+    from sklearn import metrics
+
+    model, X, y = imbalanced_classifier
+    model.threshold_ = 0.3
+    figure = plot_threshold_curves(model, X, y, tmp_path / "curves.png", title="fraud")
+    assert_valid_png(tmp_path / "curves.png", (1100, 500))
+    roc_ax, pr_ax = figure.axes
+    positive = y == "ok"  # classes_ are sorted: 'ok' is classes_[1], the sigmoid's class
+    scores = model.predict_proba(X)
+    fpr, tpr, _ = metrics.roc_curve(positive, scores, drop_intermediate=False)
+    np.testing.assert_allclose(roc_ax.lines[0].get_xdata(), fpr)
+    np.testing.assert_allclose(roc_ax.lines[0].get_ydata(), tpr)
+    precision, recall, _ = metrics.precision_recall_curve(positive, scores)
+    np.testing.assert_allclose(pr_ax.lines[0].get_xdata(), recall)
+    np.testing.assert_allclose(pr_ax.lines[0].get_ydata(), precision)
+    auc, ap = metrics.roc_auc_score(positive, scores), metrics.average_precision_score(positive, scores)
+    assert legend_labels(roc_ax)[0] == f"model (AUC {auc:.3f})" and "threshold 0.3" in legend_labels(roc_ax)
+    assert legend_labels(pr_ax)[0] == f"model (AP {ap:.3f})"
+    predicted = scores >= 0.3  # the marked point is the one the stored threshold gives
+    expected = [metrics.recall_score(positive, predicted), metrics.precision_score(positive, predicted)]
+    np.testing.assert_allclose(pr_ax.collections[0].get_offsets()[0], expected)
+
+
+def test_threshold_curves_are_for_binary_classifiers(tmp_path):
+    model = MLP(2, [3], output="softmax", seed=0)
+    with pytest.raises(ValueError, match="binary classifiers"):
+        plot_threshold_curves(model, np.zeros((3, 2)), [0, 1, 2], tmp_path / "curves.png")

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from numpy_mlp.preprocessing import Standardizer, check_multilabel_targets, encode_labels, infer_classes
+from numpy_mlp.preprocessing import (Standardizer, check_multilabel_targets, check_regression_targets,
+                                     class_weight_vector, encode_labels, infer_classes)
 
 
 @pytest.mark.parametrize("labels, n_classes, expected", [
@@ -84,3 +85,36 @@ def test_standardizer_maps_a_constant_feature_to_zero_not_nan():
 def test_standardizer_uses_the_training_statistics_on_new_data():
     scaler = Standardizer().fit(np.array([[0.0], [2.0]]))
     assert scaler.transform(np.array([[4.0]])).tolist() == [[3.0]]
+
+
+# -- class weights and regression targets -------------------------------------------------------
+
+def test_balanced_class_weights_follow_scikit_learns_formula():
+    class_weight = pytest.importorskip("sklearn.utils.class_weight")
+    labels = np.array(["b", "a", "c", "a", "a", "c", "a", "a"])
+    classes = np.array(["a", "b", "c"])
+    indices = encode_labels(labels, classes)
+    expected = class_weight.compute_class_weight("balanced", classes=classes, y=labels)
+    np.testing.assert_allclose(class_weight_vector("balanced", indices, classes), expected)  # [8/15, 8/3, 4/3]
+    # every class then carries the same total weight
+    weights = class_weight_vector("balanced", indices, classes)[indices]
+    assert np.allclose(np.bincount(indices, weights), len(labels) / 3)
+
+
+def test_a_dict_of_class_weights_leaves_the_other_classes_at_1():
+    classes = np.array([0, 1, 2])
+    assert class_weight_vector({2: 5.0, np.int64(0): 0.5}, np.array([0, 1, 2]), classes).tolist() == [0.5, 1.0, 5.0]
+
+
+@pytest.mark.parametrize("y, shape", [([1, 2, 3], (3, 1)), ([[1.5], [2.5]], (2, 1)), (np.ones((4, 3)), (4, 3)),
+                                      (np.array([1, 2], dtype=object), (2, 1))])
+def test_regression_targets_become_a_float_matrix(y, shape):
+    targets = check_regression_targets(y, dtype=np.float32)
+    assert targets.shape == shape and targets.dtype == np.float32
+
+
+def test_regression_targets_too_large_for_float32_are_named():
+    with pytest.raises(ValueError, match="too large for float32"):
+        check_regression_targets([1.0, 1e39], dtype=np.float32)
+    with pytest.raises(ValueError, match="y has 2 targets per sample but the model has 3 outputs"):
+        check_regression_targets(np.ones((4, 2)), 4, 3)

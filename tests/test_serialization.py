@@ -468,3 +468,54 @@ def saved_arrays_of(model, tmp_path):
     with np.load(tmp_path / "model.npz") as data:
         arrays = {name: data[name] for name in data.files}
     return arrays, json.loads(str(arrays.pop("metadata")))
+
+
+# -- regressors, dropout and thresholds ---------------------------------------------------------
+
+def test_a_regressor_round_trips_with_its_target_standardisation(tmp_path):
+    X, _ = small_data()
+    Y = np.column_stack([X[:, 0] * 1000 + 7, X[:, 1] - X[:, 2]])
+    model = MLP(3, [5, 2], output="linear", seed=0, standardize=True, standardize_targets=True)
+    model.fit(X, Y, epochs=3, batch_size=16, learning_rate=0.05, verbose=0)
+    model.save(tmp_path / "regressor.npz")
+    restored = load(tmp_path / "regressor.npz")
+    assert restored.config() == model.config() and restored.config()["standardize_targets"] is True
+    np.testing.assert_array_equal(restored.target_scaler.mean, model.target_scaler.mean)
+    np.testing.assert_array_equal(restored.target_scaler.std, model.target_scaler.std)
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    assert restored.evaluate(X, Y) == model.evaluate(X, Y)
+
+
+def test_a_target_scaler_of_the_wrong_size_is_refused(tmp_path):
+    X, _ = small_data()
+    model = MLP(3, [5, 1], output="linear", standardize_targets=True)
+    model.fit(X, X[:, 0], epochs=1, verbose=0)
+    model.target_scaler.std = np.ones(3, np.float32)  # as a damaged or hand-made file would have it
+    model.save(tmp_path / "bad.npz")
+    with pytest.raises(ModelFileError, match="target_scaler.mean and .std must hold 1 floats"):
+        load(tmp_path / "bad.npz")
+
+
+def test_dropout_is_saved_and_the_loaded_model_predicts_deterministically(tmp_path):
+    X, y = small_data()
+    model = MLP(3, [8, 8, 1], seed=0, dropout=[0.5, 0.25], standardize=True)
+    model.fit(X, y, epochs=3, batch_size=16, learning_rate=0.1, verbose=0)
+    model.save(tmp_path / "model.npz")
+    restored = load(tmp_path / "model.npz")
+    assert restored.dropout == [0.5, 0.25] and restored.config() == model.config()
+    assert_same_predictions(model, restored, X)
+    assert_same_predictions(restored, restored, X)
+
+
+def test_the_chosen_threshold_round_trips_and_older_files_load_without_it(tmp_path):
+    model, X, y = trained(epochs=10)
+    model.threshold_ = 0.3125
+    model.save(tmp_path / "model.npz")
+    restored = load(tmp_path / "model.npz")
+    assert restored.threshold_ == 0.3125
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X, threshold=0.3125))
+    rewrite_metadata(tmp_path / "model.npz", tmp_path / "older.npz", lambda metadata: metadata.pop("threshold"))
+    assert load(tmp_path / "older.npz").threshold_ is None
+    rewrite_metadata(tmp_path / "model.npz", tmp_path / "bad.npz", lambda metadata: metadata.update(threshold="high"))
+    with pytest.raises(ModelFileError, match="threshold must be a finite number"):
+        load(tmp_path / "bad.npz")

@@ -1,14 +1,17 @@
 """Training with fit: learning real problems, determinism, History, validation, early stopping,
-divergence, progress output, label mapping and dtypes."""
+divergence, progress output, label mapping and dtypes; regression, sample and class weights, dropout."""
 
+import io
+import sys
 import tracemalloc
+import types
 
 import numpy as np
 import pytest
 from helpers import make_moons, make_xor
 
 import numpy_mlp
-from numpy_mlp import MLP, SGD, Adam, Callback, DivergenceError, make_optimizer
+from numpy_mlp import MLP, SGD, Adam, Callback, DivergenceError, Dropout, make_optimizer
 
 
 class RecordEpochs(Callback):
@@ -365,6 +368,35 @@ def test_every_array_keeps_the_model_dtype_after_fit(dtype, output, layers):
     assert model.predict_proba(X).dtype == dtype
 
 
+class MaskDtypes(Callback):
+    """The dtypes of the dropout masks of every training step."""
+
+    def __init__(self):
+        self.dtypes = set()
+
+    def on_batch_end(self, trainer):
+        self.dtypes.update(layer.mask.dtype for layer in trainer.model.layers if isinstance(layer, Dropout))
+
+
+@pytest.mark.parametrize("output, layers", [("sigmoid", [8, 8, 1]), ("softmax", [8, 8, 3]), ("linear", [8, 8, 2])])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weights_dropout_and_regression_keep_the_model_dtype(dtype, output, layers):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = rng.standard_normal((40, 2)) if output == "linear" else rng.integers(0, layers[-1] + (output == "sigmoid"), 40)
+    model = MLP(3, layers, output=output, seed=0, dtype=dtype, dropout=0.3, standardize=True,
+                standardize_targets=output == "linear")
+    masks = MaskDtypes()
+    model.fit(X, y, epochs=2, batch_size=16, sample_weight=rng.uniform(0, 2, 40), validation_split=0.25,
+              callbacks=[masks], verbose=0)
+    for value, gradient in model.parameters():
+        assert value.dtype == dtype and gradient.dtype == dtype
+    assert masks.dtypes == {np.dtype(dtype)}
+    assert model.loss_function.backward().dtype == dtype  # the validation's weighted gradient
+    if output == "linear":
+        assert model.target_scaler.mean.dtype == dtype and model.predict(X).dtype == dtype
+
+
 @pytest.mark.parametrize("optimizer", ["momentum", "rmsprop", "adam", "adamw"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_optimizer_state_keeps_the_model_dtype_after_an_epoch(dtype, optimizer):
@@ -451,3 +483,213 @@ def test_the_tuned_epoch_equals_the_plain_maths():
     actual = [value for value, _ in model.parameters()]
     for got, want in zip(actual, expected):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+# -- regression ---------------------------------------------------------------------------------
+
+def smooth_targets(n=400, seed=0):
+    """y = sin(2 x1) + x2^2 / 2 on [-2, 2]^2, and a second target 3 x1 - x2, without noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, (n, 2))
+    return X, np.column_stack([np.sin(2 * X[:, 0]) + X[:, 1] ** 2 / 2, 3 * X[:, 0] - X[:, 1]])
+
+
+def test_a_regressor_learns_a_smooth_function():
+    X, Y = smooth_targets()
+    model = MLP.for_targets(2, [32, 32], Y[:, 0], seed=0)
+    history = model.fit(X[:300], Y[:300, 0], epochs=200, batch_size=16, optimizer=Adam(learning_rate=0.01),
+                        validation_data=(X[300:], Y[300:, 0]), verbose=0)
+    assert set(history.history) == {"learning_rate", "loss", "val_loss"}  # no accuracy for a regressor
+    report = model.evaluate(X[300:], Y[300:, 0])
+    assert report["r2"] > 0.98, report
+    assert report["loss"] == pytest.approx(history["val_loss"][-1], rel=1e-6)
+    assert report["mse"] == pytest.approx(2 * report["loss"], rel=1e-6)  # the loss is half the MSE
+
+
+def test_a_regressor_with_several_targets_and_target_standardisation():
+    X, Y = smooth_targets()
+    Y = Y * [1000.0, 0.01] + [5000.0, -3.0]  # targets far from unit scale, and from each other
+    model = MLP.for_targets(2, [32, 32], Y, seed=0, standardize=True, standardize_targets=True)
+    model.fit(X[:300], Y[:300], epochs=150, batch_size=16, optimizer=Adam(learning_rate=0.01), verbose=0)
+    # learned in fit from the training targets, in float64, kept in the model's dtype
+    np.testing.assert_allclose(model.target_scaler.mean, Y[:300].mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(model.target_scaler.std, Y[:300].std(axis=0), rtol=1e-6)
+    predictions = model.predict(X[300:])
+    assert predictions.shape == (100, 2) and predictions.dtype == np.float32
+    for k in range(2):  # each target in its own units, undone by predict
+        residual = np.sum((predictions[:, k] - Y[300:, k]) ** 2)
+        assert 1 - residual / np.sum((Y[300:, k] - Y[300:, k].mean()) ** 2) > 0.97
+    assert model.evaluate(X[300:], Y[300:])["r2"] > 0.97
+
+
+def test_a_regressor_progress_line_shows_no_accuracy(capsys):
+    X, Y = smooth_targets(40)
+    MLP(2, [4, 1], output="linear", seed=0).fit(X, Y[:, 0], epochs=2, validation_data=(X, Y[:, 0]), verbose=2)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and "val_loss" in lines[0] and "accuracy" not in lines[0]
+
+
+# -- sample and class weights -------------------------------------------------------------------
+
+def one_full_batch_step(X, y, **options):
+    """A float64 model after one step of full-batch gradient descent on (X, y)."""
+    model = MLP(X.shape[1], [5, 3], output="softmax", seed=0, dtype=np.float64)
+    model.fit(X, y, epochs=1, batch_size=len(X), learning_rate=0.5, shuffle=False, verbose=0, **options)
+    return model
+
+
+def test_a_weight_of_2_trains_exactly_like_repeating_the_row():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((12, 4)), rng.integers(0, 3, 12)
+    weights = np.ones(12)
+    weights[0] = 2.0
+    weighted = one_full_batch_step(X, y, sample_weight=weights)
+    repeated = one_full_batch_step(np.vstack([X, X[:1]]), np.r_[y, y[:1]])
+    # the gradients of the step (the layers keep the last ones) and so the weights after it
+    np.testing.assert_allclose(weighted.parameters().gradients, repeated.parameters().gradients, rtol=1e-13,
+                               atol=1e-16)
+    np.testing.assert_allclose(weighted.parameters().values, repeated.parameters().values, rtol=1e-13, atol=1e-16)
+    unweighted = one_full_batch_step(X, y)
+    assert not np.allclose(unweighted.parameters().gradients, weighted.parameters().gradients)
+
+
+def test_class_weights_are_per_class_sample_weights():
+    X, y = make_blobs(20)
+    options = {"epochs": 3, "batch_size": 8, "learning_rate": 0.1, "verbose": 0}
+    by_class = MLP(2, [6, 3], output="softmax", seed=1)
+    by_class.fit(X, y, class_weight={"cat": 3.0, "bird": 0.5}, **options)
+    by_sample = MLP(2, [6, 3], output="softmax", seed=1)
+    by_sample.fit(X, y, sample_weight=np.select([y == "cat", y == "bird"], [3.0, 0.5], 1.0), **options)
+    np.testing.assert_array_equal(by_class.parameters().values, by_sample.parameters().values)
+    both = MLP(2, [6, 3], output="softmax", seed=1)
+    both.fit(X, y, class_weight={"cat": 3.0}, sample_weight=np.where(y == "bird", 0.5, 1.0), **options)
+    np.testing.assert_array_equal(both.parameters().values, by_sample.parameters().values)
+
+
+def test_balanced_class_weights_raise_the_balanced_accuracy_of_an_imbalanced_set():
+    rng = np.random.default_rng(0)
+    n_minority, n_majority = 40, 960  # 4% positives, overlapping with the negatives
+    X = np.vstack([rng.normal(1.2, 1.0, (n_minority, 2)), rng.normal(0.0, 1.0, (n_majority, 2))])
+    y = np.r_[np.ones(n_minority, int), np.zeros(n_majority, int)]
+    scores = {}
+    for class_weight in (None, "balanced"):
+        model = MLP(2, [8, 1], seed=0)
+        model.fit(X, y, epochs=20, batch_size=32, optimizer=Adam(learning_rate=0.01), class_weight=class_weight,
+                  verbose=0)
+        scores[class_weight] = model.evaluate(X, y)["balanced_accuracy"]
+    assert scores[None] < 0.6 < 0.75 < scores["balanced"], scores  # unweighted, it predicts the majority
+
+
+def test_the_weighted_epoch_loss_is_the_weighted_mean_over_the_epoch():
+    X, y = make_moons(60, seed=0)
+    weights = np.random.default_rng(0).uniform(0, 3, 60)
+    model = MLP(2, [4, 1], seed=0, dtype=np.float64)
+    recorder = RecordEpochs()
+    model.fit(X, y, epochs=1, batch_size=7, learning_rate=0.1, sample_weight=weights, callbacks=[recorder],
+              verbose=0)
+    # reproduce the epoch step by step: each batch's weighted mean loss, weighed by its total weight
+    replay = MLP(2, [4, 1], seed=0, dtype=np.float64)
+    order = replay.rng.permutation(60)  # the same generator, so the same shuffle as fit's
+    losses, totals = [], []
+    for start in range(0, 60, 7):
+        rows = order[start:start + 7]
+        replay.forward(X[rows], training=True)
+        losses.append(replay.loss_function.forward(replay.logits, y[rows].reshape(-1, 1).astype(float), weights[rows]))
+        totals.append(weights[rows].sum())
+        replay.backward()
+        replay.optimize(0.1)
+    assert recorder.logs[0]["loss"] == pytest.approx(np.dot(losses, totals) / weights.sum(), rel=1e-12)
+
+
+def test_validation_data_may_carry_weights_and_class_weights_apply_to_it():
+    X, y = make_moons(80, seed=0)
+    X_val, y_val = make_moons(40, seed=1)
+    weights_val = np.where(y_val == 1, 4.0, 1.0)
+    histories = []
+    for validation, class_weight in [((X_val, y_val, weights_val), None), ((X_val, y_val), {1: 4.0})]:
+        model = MLP(2, [6, 1], seed=0, dtype=np.float64)
+        histories.append(model.fit(X, y, epochs=2, batch_size=8, learning_rate=0.1, validation_data=validation,
+                                   class_weight=class_weight, verbose=0))
+        # the logged validation loss is the weighted mean of the samples' losses
+        probabilities = model.predict_proba(X_val)
+        losses = -np.log(np.where(y_val == 1, probabilities, 1 - probabilities))
+        assert histories[-1]["val_loss"][-1] == pytest.approx(np.average(losses, weights=weights_val), rel=1e-10)
+        accuracy = np.average(model.predict(X_val) == y_val, weights=weights_val)
+        assert histories[-1]["val_accuracy"][-1] == pytest.approx(accuracy, rel=1e-12)
+
+
+def test_early_stopping_follows_the_weighted_validation_loss():
+    X, y = make_moons(120, noise=0.3, seed=0)
+    weights = np.where(y == 1, 5.0, 0.2)
+    model = MLP(2, [16, 1], seed=0, dtype=np.float64)
+    history = model.fit(X, y, epochs=60, batch_size=8, optimizer=Adam(learning_rate=0.05), sample_weight=weights,
+                        validation_split=0.3, early_stopping=5, verbose=0)
+    best = int(np.argmin(history["val_loss"]))
+    assert history.best_epoch == history.epochs[best]
+
+
+X20, Y20 = make_moons(20, seed=0)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"sample_weight": -np.ones(20)}, "sample_weight must be >= 0, but has -1"),
+    ({"sample_weight": np.ones(19)}, "X has 20 samples but sample_weight has 19"),
+    ({"sample_weight": np.ones((20, 2))}, "sample_weight must be 1-D"),
+    ({"sample_weight": np.r_[np.nan, np.ones(19)]}, "sample_weight contains NaN or infinity"),
+    ({"sample_weight": np.zeros(20)}, "every sample has weight 0"),
+    ({"class_weight": {7: 2.0}}, r"class_weight has label 7, which is not one of the model's classes \[0, 1\]"),
+    ({"class_weight": "even"}, "class_weight must be 'balanced' or a dict"),
+    ({"class_weight": {1: -2.0}}, r"class_weight\[1\] must be a finite number >= 0"),
+    ({"validation_data": (X20, Y20, np.ones(20), 1)}, "validation_data must be a pair .* or a triple"),
+])
+def test_bad_weights_are_named(options, message):
+    with pytest.raises(ValueError, match=message):
+        MLP(2, [3, 1], seed=0).fit(X20, Y20, epochs=1, verbose=0, **options)
+
+
+def test_class_weights_need_a_single_label_classifier():
+    with pytest.raises(ValueError, match="class_weight is for classifiers with one label per sample, not a regressor"):
+        MLP(2, [3, 1], output="linear").fit(X20, Y20.astype(float), class_weight="balanced", epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="not a multi-label network; use sample_weight"):
+        MLP(2, [3, 2]).fit(X20, np.column_stack([Y20, Y20]), class_weight="balanced", epochs=1, verbose=0)
+
+
+# -- dropout in fit -----------------------------------------------------------------------------
+
+def test_a_seed_reproduces_a_run_with_dropout_bit_for_bit():
+    X, y = make_moons(200, noise=0.2, seed=0)
+    runs = []
+    for _ in range(2):
+        model = MLP(2, [32, 32, 1], seed=4, dropout=0.3)
+        model.fit(X, y, epochs=3, batch_size=16, optimizer=Adam(learning_rate=0.01), verbose=0)
+        runs.append(model.parameters().values.copy())
+    np.testing.assert_array_equal(*runs)
+    without = MLP(2, [32, 32, 1], seed=4)
+    without.fit(X, y, epochs=3, batch_size=16, optimizer=Adam(learning_rate=0.01), verbose=0)
+    assert not np.array_equal(runs[0], without.parameters().values)  # the masks were applied
+    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))  # inference is deterministic
+
+
+# -- verbose="auto": a bar on a terminal, quiet in notebooks and logs ---------------------------
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_verbose_auto_is_quiet_off_a_terminal(capsys):
+    MLP(2, [4, 1], seed=0).fit(*make_xor(), epochs=2, batch_size=2)
+    assert capsys.readouterr().err == ""
+
+
+def test_verbose_auto_draws_a_bar_on_a_terminal_but_not_in_jupyter(monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    MLP(2, [4, 1], seed=0).fit(*make_xor(), epochs=2, batch_size=2)
+    assert "\r" in terminal.getvalue() and "Epoch 2/2" in terminal.getvalue()
+    notebook = Terminal()
+    monkeypatch.setattr(sys, "stderr", notebook)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    MLP(2, [4, 1], seed=0).fit(*make_xor(), epochs=2, batch_size=2)
+    assert notebook.getvalue() == ""

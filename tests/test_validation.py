@@ -189,7 +189,7 @@ def test_bad_dtype(dtype):
     ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
     ({"epochs": 2.5}, TypeError, "epochs must be an integer"),
     ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
-    ({"verbose": 3}, ValueError, "verbose must be 0, 1 or 2"),
+    ({"verbose": 3}, ValueError, "verbose must be 0, 1, 2 or 'auto'"),
     ({"validation_split": 1.5}, ValueError, "validation_split must be a fraction in \\(0, 1\\)"),
     ({"validation_split": 0}, ValueError, "validation_split must be a fraction"),
     ({"validation_split": 0.01}, ValueError, "leaves no samples"),
@@ -311,3 +311,28 @@ def test_a_dataframe_with_other_columns_is_refused_by_name():
     with pytest.raises(ValueError, match="missing 'c'; unexpected 'd'"):
         model.predict(frame.rename(columns={"c": "d"}))
     model.predict(frame.to_numpy())  # an array has no names: taken in the training order
+
+
+# -- input people pass by mistake ---------------------------------------------------------------
+
+def test_a_sparse_matrix_is_refused_with_the_way_out():
+    sparse = pytest.importorskip("scipy.sparse")
+    model = fitted_model()
+    for matrix in (sparse.csr_matrix(X), sparse.csc_array(X)):
+        with pytest.raises(TypeError, match=r"sparse input is not supported; use X.toarray\(\)"):
+            model.predict(matrix)
+        with pytest.raises(TypeError, match="sparse input is not supported"):
+            fit(matrix, Y)
+    np.testing.assert_array_equal(model.predict(sparse.csr_matrix(X).toarray()), model.predict(X))
+
+
+@pytest.mark.parametrize("n_features, length, hint", [
+    (2, 2, r"for a single sample use X.reshape\(1, -1\)"),
+    (1, 5, r"use X.reshape\(-1, 1\) for a single feature"),
+    (3, 5, r"use X.reshape\(-1, 1\) for a single feature, or X.reshape\(1, -1\) for a single sample"),
+])
+def test_a_1d_array_gets_the_reshape_that_fits_the_model(n_features, length, hint):
+    model = MLP(n_features, [3, 1], seed=0)
+    with pytest.raises(ValueError, match=f"X must be 2-D .* got a 1-D array of length {length}; {hint}"):
+        model.predict(np.ones(length))
+    assert model.predict(np.ones(n_features).reshape(1, -1)).shape == (1,)

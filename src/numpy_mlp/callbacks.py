@@ -39,7 +39,7 @@ def format_logs(logs: dict) -> str:
 class ProgressBar(Callback):
     """Progress on a text stream (standard error by default).
 
-    ``per_batch=True`` redraws a bar with the running loss, accuracy and samples per second
+    ``per_batch=True`` redraws a bar with the running loss, accuracy (classifiers) and samples per second
     while an epoch runs (on a terminal only), then writes one line per epoch;
     ``per_batch=False`` writes just the line per epoch.
     """
@@ -64,8 +64,9 @@ class ProgressBar(Callback):
         filled = int(self.width * done)
         bar = "=" * filled + ("" if filled == self.width else ">") + "." * (self.width - filled - 1)
         rate = trainer.samples_seen / max(now - self.epoch_started, 1e-9)
+        accuracy = "" if trainer.running_accuracy is None else f"accuracy {trainer.running_accuracy:.4f} - "
         self.stream.write(f"\r{self._prefix(trainer)} [{bar}] loss {trainer.running_loss:.4f} - "
-                          f"accuracy {trainer.running_accuracy:.4f} - {rate:,.0f} samples/s")
+                          f"{accuracy}{rate:,.0f} samples/s")
         self.stream.flush()
 
     def on_epoch_end(self, trainer, logs):

@@ -1,11 +1,11 @@
-"""The dense (fully connected) layer, named ``Layer`` as in the course notebook."""
+"""The dense (fully connected) layer, named ``Layer`` as in the course notebook, and dropout."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .initializers import INITIALIZERS
-from .validation import check_positive_int
+from .validation import check_fraction, check_positive_int
 
 
 class Layer:
@@ -71,3 +71,47 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"Layer(n_in={self.n_in}, n_out={self.n_out})"
+
+
+class Dropout:
+    """Inverted dropout (Srivastava et al., 2014): while training, each unit is kept with
+    probability 1 - rate and scaled by 1 / (1 - rate), so its expected value is unchanged and
+    inference needs no rescaling.
+
+    training:   a = x * m,   m_ij = 1 / (1 - rate) with probability 1 - rate, else 0
+    inference:  a = x        (``training`` False: the layer passes x through)
+    dL/dx = dL/da * m        (the units that were dropped get no gradient)
+    Shapes: x, m and a (n, units). The mask is drawn from ``rng``, the model's generator, so a
+    seed reproduces a run; the model sets ``training`` before each forward (``MLP.forward_logits``).
+    """
+
+    #: no parameters: ``parameters.tile`` and ``FlatParameters.bind`` pass over it
+    parameter_names = ()
+    #: the mask of the last forward, None when it dropped nothing (also after a copy: a pickled
+    #: model leaves out its layers' arrays, and this class default stands in for it)
+    mask: np.ndarray | None = None
+
+    def __init__(self, rate: float, rng: np.random.Generator | None = None):
+        self.rate = check_fraction(rate, "dropout rate")
+        self.rng = np.random.default_rng() if rng is None else rng
+        self.training = False
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """x * m while training (a new mask each call), else x itself."""
+        if not self.training or self.rate == 0:
+            self.mask = None
+            return inputs
+        keep = self.rng.random(inputs.shape, dtype=inputs.dtype) >= self.rate
+        self.mask = keep.astype(inputs.dtype)
+        self.mask *= 1 / (1 - self.rate)  # a Python float: the mask keeps the dtype
+        return inputs * self.mask
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """dL/dx = dL/da * m (or dL/da itself when the last forward dropped nothing)."""
+        return grad_output if self.mask is None else grad_output * self.mask
+
+    def parameters(self) -> list:
+        return []
+
+    def __repr__(self) -> str:
+        return f"Dropout(rate={self.rate:g})"

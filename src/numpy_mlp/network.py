@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import copy
+import numbers
 
 import numpy as np
 
 from . import metrics, serialization, training
 from .activations import get_activation
-from .layers import Layer
+from .layers import Dropout, Layer
 from .losses import LOSS_FOR_OUTPUT
 from .optimizers import OPTIMIZERS
 from .parameters import tile, without_arrays
-from .preprocessing import Standardizer, check_multilabel_targets, encode_labels, infer_classes
-from .validation import (check_dtype, check_features, check_labels, check_positive_float, check_positive_int,
-                         column_names, warn_if_far_outside)
+from .preprocessing import (Standardizer, check_multilabel_targets, check_regression_targets, encode_labels,
+                            infer_classes, refuse_continuous_labels)
+from .validation import (check_choice, check_dtype, check_features, check_fraction, check_labels,
+                         check_positive_float, check_positive_int, check_threshold, column_names,
+                         warn_if_far_outside)
 
 
 class MLP:
-    """A multilayer perceptron for classification, trained by hand-written backpropagation.
+    """A multilayer perceptron for classification and regression, trained by hand-written backpropagation.
 
     ``MLP(n_features, neurons_per_layer)`` builds Layer, activation, Layer, ..., Layer: one
     dense layer per entry of ``neurons_per_layer``, the last entry being the number of
     outputs. The network computes logits z; the output activation (``"sigmoid"``: independent
-    probabilities, ``"softmax"``: one distribution over K classes) is fused with its
-    cross-entropy loss, so backpropagation starts from dL/dz = (p - y) / n.
+    probabilities, ``"softmax"``: one distribution over K classes, ``"linear"``: the values
+    themselves, for regression) is fused with its loss (cross-entropy, or half the squared
+    error), so backpropagation starts from dL/dz = (p - y) / n.
+
+    dropout: a rate in [0, 1) after every hidden activation, or a list of one rate per hidden
+        layer (``Dropout`` layers, active only while training).
+    standardize: learn (x - mean) / std of the features in fit; standardize_targets (regression):
+        the same for the targets, undone by ``predict``. Both are saved with the model.
 
     Low level, for learners (X an array of the model's dtype, y of 0/1 or class indices)::
 
@@ -33,12 +42,14 @@ class MLP:
         model.backward()                   # every layer's gradients, from dL/dz = (p - y) / n
         model.optimize(learning_rate)      # w = w - learning_rate * dL/dw
 
-    High level, for practitioners: ``fit``, ``predict``, ``predict_proba``, ``evaluate``,
+    ``forward(X, training=True)`` drops units in a model with dropout. High level, for
+    practitioners: ``fit``, ``predict``, ``predict_proba``, ``evaluate``, ``choose_threshold``,
     ``save``; these validate their inputs, map labels and apply the optional standardisation.
     """
 
     def __init__(self, n_features: int, neurons_per_layer, activation="relu", output: str = "sigmoid",
-                 seed=None, dtype=np.float32, standardize: bool = False):
+                 seed=None, dtype=np.float32, standardize: bool = False, dropout=0.0,
+                 standardize_targets: bool = False):
         self.n_features = check_positive_int(n_features, "n_features")
         if isinstance(neurons_per_layer, (int, np.integer)):
             neurons_per_layer = [neurons_per_layer]
@@ -46,24 +57,25 @@ class MLP:
                                   for n in neurons_per_layer]
         if not self.neurons_per_layer:
             raise ValueError("neurons_per_layer must list at least one layer (the output)")
-        if output not in LOSS_FOR_OUTPUT:
-            raise ValueError(f"output must be one of {sorted(LOSS_FOR_OUTPUT)}, got {output!r}")
-        if output == "softmax" and self.neurons_per_layer[-1] < 2:
-            raise ValueError("a softmax output needs at least 2 outputs; for two classes use "
-                             "output='sigmoid' with 1 output, or a last layer of 2")
+        _check_output(output, self.neurons_per_layer[-1], standardize_targets)
+        self.dropout = _dropout_rates(dropout, len(self.neurons_per_layer) - 1)
         self.dtype = check_dtype(dtype)
         self.output = output
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.activation = get_activation(activation)
         self.layers = self._build_layers()
+        self.has_dropout = any(self.dropout)
         self.loss_function = LOSS_FOR_OUTPUT[output]()
         # Every weight and bias end to end in one flat array (the layers hold views): see parameters.py.
         self._parameters = tile(self.dense_layers, self.dtype)
 
         self.standardize = bool(standardize)
+        self.standardize_targets = bool(standardize_targets)
         self.scaler: Standardizer | None = None
+        self.target_scaler: Standardizer | None = None  # the targets' standardisation (regression)
         self.classes_: np.ndarray | None = None
+        self.threshold_: float | None = None  # the decision threshold choose_threshold picked
         self.feature_names_: list[str] | None = None  # column names, when trained from a table
         self.feature_range_: tuple[float, float] | None = None  # smallest and largest training feature
         self.optimizer = None  # the last optimizer fit used, kept for resuming
@@ -72,13 +84,15 @@ class MLP:
         self.batch_size = None  # and its batch size
 
     def _build_layers(self) -> list:
-        """Layer, activation, Layer, ..., Layer: the output activation is fused into the loss."""
+        """Layer, activation, [Dropout,] Layer, ..., Layer: the output activation is fused into the loss."""
         layers = []
         sizes = [self.n_features, *self.neurons_per_layer]
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(Layer(n_in, n_out, self.rng, self.activation.initializer, self.dtype))
-            layers.append(copy.copy(self.activation))  # each activation caches its own forward
-        layers.pop()
+            if index < len(self.dropout):  # a hidden layer
+                layers.append(copy.copy(self.activation))  # each activation caches its own forward
+                if self.dropout[index]:
+                    layers.append(Dropout(self.dropout[index], self.rng))
         layers[0].needs_input_grad = False
         return layers
 
@@ -88,8 +102,11 @@ class MLP:
         over K outputs for K > 2 (``options`` go to the constructor).
 
         ``classes_`` is set from all of y, so a class that a training split lacks is still known.
+        Numeric labels that look continuous (see ``refuse_continuous_labels``) are refused with a
+        pointer to ``for_targets``.
         """
         labels = np.asarray(y)
+        refuse_continuous_labels(labels, name)
         classes = np.unique(labels)
         if len(classes) < 2:
             raise ValueError(f"a classifier needs samples of at least 2 classes, but {name} has only "
@@ -99,17 +116,35 @@ class MLP:
         model.classes_ = infer_classes(labels, len(classes))
         return model
 
+    @classmethod
+    def for_targets(cls, n_features: int, hidden_layers, y, name: str = "y", **options) -> "MLP":
+        """A regressor for the targets y: a linear output per target, one for y of shape (n,),
+        k for (n, k); ``options`` go to the constructor (``standardize_targets=True`` is advised
+        for targets far from unit scale)."""
+        targets = check_regression_targets(y, name=name)
+        return cls(n_features, [*hidden_layers, targets.shape[1]], output="linear", **options)
+
     # -- the low-level API: forward, loss, backward, optimize ---------------------------------
 
-    def forward_logits(self, X: np.ndarray) -> np.ndarray:
-        """The logits z (n, n_outputs): every layer's forward in order."""
+    def forward_logits(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """The logits z (n, n_outputs): every layer's forward in order (dropout drops units only
+        when ``training``)."""
+        if self.has_dropout:
+            self._set_training(training)
         activation = X
         for layer in self.layers:
             activation = layer.forward(activation)
         return activation
 
-    def forward(self, X) -> np.ndarray:
-        """Probabilities (n, n_outputs): the output activation applied to the logits.
+    def _set_training(self, training: bool) -> None:
+        """Tell the Dropout layers whether the next forward trains (drops units) or infers."""
+        for layer in self.layers:
+            if isinstance(layer, Dropout):
+                layer.training = training
+
+    def forward(self, X, training: bool = False) -> np.ndarray:
+        """Outputs (n, n_outputs): the output activation applied to the logits (probabilities, or
+        a regressor's values). ``training=True`` applies dropout, for the low-level training loop.
 
         The logits are kept in ``self.logits`` for ``loss``.
         """
@@ -118,11 +153,11 @@ class MLP:
             # A single sample is a batch of one: the course notebook's forward(X[i]) bug.
             raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {X.shape}; "
                              "for one sample use X.reshape(1, -1)")
-        self.logits = self.forward_logits(X)
-        return self.loss_function.probabilities(self.logits)
+        self.logits = self.forward_logits(X, training)
+        return self.loss_function.outputs(self.logits)
 
     def loss(self, y) -> float:
-        """Cross-entropy of the last ``forward`` against targets y (0/1, or class indices)."""
+        """The loss of the last ``forward`` against targets y (0/1, class indices, or values)."""
         if self.output == "softmax":
             targets = np.asarray(y).reshape(-1).astype(np.intp)
         else:
@@ -199,10 +234,19 @@ class MLP:
         self._parameters.bind(self.dense_layers)
 
     def config(self) -> dict:
-        """The constructor's arguments, enough to rebuild this architecture."""
-        return {"n_features": self.n_features, "neurons_per_layer": self.neurons_per_layer,
-                "activation": self.activation.config(), "output": self.output,
-                "dtype": self.dtype.name, "standardize": self.standardize}
+        """The constructor's arguments, enough to rebuild this architecture.
+
+        ``dropout`` and ``standardize_targets`` appear only when used, so the files of models
+        without them stay readable by versions that predate them.
+        """
+        config = {"n_features": self.n_features, "neurons_per_layer": self.neurons_per_layer,
+                  "activation": self.activation.config(), "output": self.output,
+                  "dtype": self.dtype.name, "standardize": self.standardize}
+        if self.has_dropout:
+            config["dropout"] = self.dropout
+        if self.standardize_targets:
+            config["standardize_targets"] = True
+        return config
 
     def summary(self) -> str:
         """A table of the layers with their output shapes and parameter counts."""
@@ -220,29 +264,65 @@ class MLP:
                           f"Total parameters: {self._parameters.values.size:,} ({self.dtype.name})"])
 
     def __repr__(self) -> str:
+        dropout = f", dropout={self.dropout}" if self.has_dropout else ""
         return (f"MLP(n_features={self.n_features}, neurons_per_layer={self.neurons_per_layer}, "
-                f"activation={self.activation.name!r}, output={self.output!r}, dtype={self.dtype.name})")
+                f"activation={self.activation.name!r}, output={self.output!r}{dropout}, dtype={self.dtype.name})")
 
     # -- the high-level API: validated inputs, labels, scaling --------------------------------
 
     def fit(self, X, y, **options) -> training.History:
-        """Train on X (n, n_features) and labels y; returns a History. See ``training.fit``."""
+        """Train on X (n, n_features) and labels or targets y; returns a History. See ``training.fit``
+        (options: epochs, batch_size, optimizer, sample_weight, class_weight, validation...)."""
         return training.fit(self, X, y, **options)
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities: (n,) for one sigmoid output (that of ``classes_[1]``), else (n, k)."""
-        logits = self.forward_in_chunks(self._prepare_features(X))
-        probabilities = self.loss_function.probabilities(logits)
+        if self.output == "linear":
+            raise ValueError("predict_proba is for classifiers, and this model is a regressor "
+                             "(output='linear'): predict gives its values")
+        probabilities = self.loss_function.outputs(self._logits(X))
         return probabilities[:, 0] if self.n_outputs == 1 else probabilities
 
-    def predict(self, X, threshold: float = 0.5) -> np.ndarray:
-        """Labels: the model's classes (threshold on the probability for sigmoid outputs)."""
+    def predict(self, X, threshold: float | None = None) -> np.ndarray:
+        """Labels: the model's classes (a sigmoid output's probability against ``threshold``, by
+        default the one ``choose_threshold`` stored, else 0.5); for a regressor, the values:
+        (n,) for one target, (n, k) for k."""
+        if self.output == "linear":
+            if threshold is not None:
+                raise ValueError("threshold is for classifiers; this model is a regressor (output='linear')")
+            values = self._unscale_targets(self._logits(X))
+            return values[:, 0] if self.n_outputs == 1 else values
         return self._labels_from_probabilities(self.predict_proba(X), threshold)
 
-    def evaluate(self, X, y) -> dict:
-        """Loss and classification metrics on (X, y); see ``metrics.classification_report``."""
+    def evaluate(self, X, y, threshold: float | None = None) -> dict:
+        """Loss and metrics on (X, y): ``metrics.classification_report`` (at ``threshold``, by default
+        the stored one) or, for a regressor, ``metrics.regression_report`` in the targets' units."""
+        features = self._prepare_features(X)
+        targets = self._encode_targets(y, len(features))
+        logits = self.forward_in_chunks(features)
+        if self.output == "linear":
+            if threshold is not None:
+                raise ValueError("threshold is for classifiers; this model is a regressor (output='linear')")
+            return metrics.regression_report(self.loss_function, logits, self._scale_targets(targets),
+                                             self._unscale_targets(logits), targets)
+        return metrics.classification_report(self.loss_function, logits, targets, self._stored_threshold(threshold))
+
+    def choose_threshold(self, X, y, metric: str = "f1") -> float:
+        """Store in ``threshold_`` and return the decision threshold that maximises ``metric``
+        (``"f1"`` or ``"balanced_accuracy"``) on (X, y), for a binary classifier.
+
+        Give it validation data, never the test set. ``predict`` and ``evaluate`` then use the
+        threshold, and ``save`` keeps it. See ``metrics.best_threshold``.
+        """
+        check_choice(metric, "metric", tuple(metrics.THRESHOLD_METRICS))
+        if self.output != "sigmoid" or self.n_outputs != 1:
+            raise ValueError("choose_threshold is for binary classifiers (one sigmoid output), "
+                             f"and this model has {self.n_outputs} {self.output} outputs")
         features, targets = self._prepare_data(X, y)
-        return metrics.classification_report(self.loss_function, self.forward_in_chunks(features), targets)
+        # In float64, so that probabilities near 0 or 1 stay apart.
+        scores = self.loss_function.outputs(self.forward_in_chunks(features).astype(np.float64))[:, 0]
+        self.threshold_ = metrics.best_threshold(targets[:, 0], scores, metric)
+        return self.threshold_
 
     def save(self, path, include_optimizer: bool = False) -> None:
         """Write architecture, weights, labels and scaling to one ``.npz`` file, atomically."""
@@ -256,12 +336,28 @@ class MLP:
 
         return onnx_export.to_onnx(self, path, **options)
 
-    def _labels_from_probabilities(self, probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    def _logits(self, X, dtype=None) -> np.ndarray:
+        """The logits (n, n_outputs) of the features X, checked and scaled; computed in ``dtype``
+        when given: float64 from a float32 model gives results that do not depend, to ~1e-16, on
+        which other rows share the batch (BLAS sums a float32 product in an order that does)."""
+        features = self._prepare_features(X)
+        return self.forward_in_chunks(features if dtype is None else features.astype(dtype))
+
+    def _stored_threshold(self, threshold: float | None) -> float | None:
+        """``threshold`` checked, or the one ``choose_threshold`` stored (None: the plain rule)."""
+        if threshold is None:
+            return self.threshold_
+        if self.output != "sigmoid":
+            raise ValueError(f"threshold applies to sigmoid outputs; this model's output is {self.output!r}")
+        return check_threshold(threshold)
+
+    def _labels_from_probabilities(self, probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
         """The labels ``predict`` gives for the probabilities ``predict_proba`` gave."""
+        threshold = self._stored_threshold(threshold)
         if self.output == "softmax":
             indices = probabilities.argmax(axis=1)
         else:
-            indices = (probabilities >= threshold).astype(int)
+            indices = (probabilities >= (0.5 if threshold is None else threshold)).astype(int)
         # Multi-label outputs (and a model trained with the low-level loop) have no class names.
         return indices if self.classes_ is None else self.classes_[indices]
 
@@ -290,9 +386,9 @@ class MLP:
         return X.iloc[:, [names.index(name) for name in self.feature_names_]]
 
     def _prepare_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
-        """(features, targets) of labelled data, for validation and evaluation."""
+        """(features, targets) of labelled data, for validation and evaluation, both scaled."""
         features = self._prepare_features(X)
-        return features, self._encode_targets(y, len(features))
+        return features, self._scale_targets(self._encode_targets(y, len(features)))
 
     def _check_training_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         """Training (features, targets), checked and encoded but not yet scaled; learns the
@@ -307,18 +403,37 @@ class MLP:
         self.feature_range_ = (low, high)
         return features, targets
 
-    def _scale_features(self, features: np.ndarray, fitting: bool = False) -> np.ndarray:
-        """Checked features, standardised when the model standardises (learned when fitting)."""
-        if not self.standardize:
-            return features
-        if fitting and self.scaler is None:
-            self.scaler = Standardizer().fit(features)
-        if self.scaler is None:
-            raise ValueError("the model standardises its inputs but was never fitted")
-        return self.scaler.transform(features)
+    def _scale_features(self, features: np.ndarray, fitting: bool = False, weights=None) -> np.ndarray:
+        """Checked features, standardised when the model standardises (learned when fitting, with
+        the samples' weights if any)."""
+        return self._standardised(features, "scaler", fitting, weights) if self.standardize else features
+
+    def _scale_targets(self, targets: np.ndarray, fitting: bool = False, weights=None) -> np.ndarray:
+        """Encoded targets, standardised when a regressor standardises them (learned when fitting)."""
+        return self._standardised(targets, "target_scaler", fitting, weights) if self.standardize_targets else targets
+
+    def _unscale_targets(self, values: np.ndarray) -> np.ndarray:
+        """A regressor's outputs (n, k) in the units of its targets: z * std + mean."""
+        return self._scaler("target_scaler").inverse_transform(values) if self.standardize_targets else values
+
+    def _standardised(self, values: np.ndarray, name: str, fitting: bool, weights=None) -> np.ndarray:
+        """``values`` standardised by the Standardizer in attribute ``name``, learned first when fitting."""
+        if fitting and getattr(self, name) is None:
+            setattr(self, name, Standardizer().fit(values, weights))
+        return self._scaler(name).transform(values)
+
+    def _scaler(self, name: str) -> Standardizer:
+        """The Standardizer in attribute ``name`` ("scaler", "target_scaler"), which fit learns."""
+        if getattr(self, name) is None:
+            what = "inputs" if name == "scaler" else "targets"
+            raise ValueError(f"the model standardises its {what} but was never fitted")
+        return getattr(self, name)
 
     def _encode_targets(self, y, n_samples: int, fitting: bool = False) -> np.ndarray:
-        """The loss's targets: (n, k) 0/1 for sigmoid outputs, (n,) class indices for softmax."""
+        """The loss's targets: (n, k) 0/1 for sigmoid outputs, (n,) class indices for softmax,
+        (n, k) values for a regressor (not yet standardised)."""
+        if self.output == "linear":
+            return check_regression_targets(y, n_samples, self.n_outputs, self.dtype)
         if self.output == "sigmoid" and self.n_outputs > 1:
             return check_multilabel_targets(y, n_samples, self.n_outputs).astype(self.dtype)
         labels = check_labels(y, n_samples)
@@ -344,10 +459,13 @@ class MLP:
             "planned_epochs": self.planned_epochs,
             "batch_size": self.batch_size,
             "rng_state": self.rng.bit_generator.state,
+            "threshold": self.threshold_,
         }
         arrays = self.state_dict()
         if self.scaler is not None:
             arrays["scaler.mean"], arrays["scaler.std"] = self.scaler.mean, self.scaler.std
+        if self.target_scaler is not None:
+            arrays["target_scaler.mean"], arrays["target_scaler.std"] = self.target_scaler.mean, self.target_scaler.std
         if include_optimizer:
             if self.optimizer is None:
                 raise ValueError("include_optimizer=True, but the model has no optimizer: fit it first")
@@ -362,6 +480,9 @@ class MLP:
         model.load_state_dict({key: value for key, value in arrays.items() if key.startswith("layers.")})
         if "scaler.mean" in arrays:
             model.scaler = Standardizer(*(arrays[f"scaler.{name}"].astype(model.dtype) for name in ("mean", "std")))
+        if "target_scaler.mean" in arrays:
+            model.target_scaler = _saved_target_scaler(arrays, model.n_outputs)
+        model.threshold_ = _saved_threshold(metadata.get("threshold"))  # absent from older files
         if metadata.get("classes") is not None:
             model.classes_ = np.asarray(metadata["classes"])
         model.feature_names_ = metadata.get("feature_names")
@@ -377,6 +498,45 @@ class MLP:
             model.optimizer.load_state_dict({key.removeprefix("optimizer."): value for key, value in arrays.items()
                                              if key.startswith("optimizer.")})
         return model
+
+
+def _check_output(output: str, n_outputs: int, standardize_targets: bool) -> None:
+    """The output activation must be known and fit the number of outputs."""
+    if output not in LOSS_FOR_OUTPUT:
+        raise ValueError(f"output must be one of {sorted(LOSS_FOR_OUTPUT)}, got {output!r}")
+    if output == "softmax" and n_outputs < 2:
+        raise ValueError("a softmax output needs at least 2 outputs; for two classes use "
+                         "output='sigmoid' with 1 output, or a last layer of 2")
+    if standardize_targets and output != "linear":
+        raise ValueError(f"standardize_targets is for regression (output='linear'), not output={output!r}")
+
+
+def _dropout_rates(dropout, n_hidden: int) -> list[float]:
+    """One dropout rate in [0, 1) per hidden layer, from one number for all of them or a list."""
+    if isinstance(dropout, numbers.Real) and not isinstance(dropout, bool):
+        rate = check_fraction(dropout, "dropout")
+        if rate and not n_hidden:
+            raise ValueError("dropout applies after hidden layers, and this network has none")
+        return [rate] * n_hidden
+    if isinstance(dropout, (str, bytes)) or not hasattr(dropout, "__iter__"):
+        raise TypeError(f"dropout must be a rate or a list of rates, one per hidden layer, got {dropout!r}")
+    rates = list(dropout)
+    if len(rates) != n_hidden:
+        raise ValueError(f"dropout lists {len(rates)} rates for {n_hidden} hidden layers; give one per hidden layer")
+    return [check_fraction(rate, "each dropout rate") for rate in rates]
+
+
+def _saved_target_scaler(arrays: dict[str, np.ndarray], n_outputs: int) -> Standardizer:
+    """The targets' standardisation from a model file: one mean and one std per output."""
+    mean, std = arrays["target_scaler.mean"], arrays["target_scaler.std"]
+    if mean.shape != (n_outputs,) or std.shape != (n_outputs,) or mean.dtype.kind != "f" or std.dtype.kind != "f":
+        raise ValueError(f"target_scaler.mean and .std must hold {n_outputs} floats (one per output)")
+    return Standardizer(mean, std)
+
+
+def _saved_threshold(threshold) -> float | None:
+    """The decision threshold from a model file's metadata: None or a number."""
+    return None if threshold is None else check_threshold(threshold)
 
 
 def _saved_optimizer(description: dict):

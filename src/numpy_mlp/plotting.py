@@ -366,3 +366,62 @@ def plot_mnist_report(history, matrix, images, true, predicted, path, labels=Non
     plot_misclassified(images, true, predicted, figure.add_subplot(grid[1, -2:]))
     save_figure(figure, path)
     return figure
+
+
+# -- ROC and precision-recall curves (binary classifiers, imbalanced data) ----------------------
+
+def plot_roc_curve(true_binary, scores, ax, label: str = "model") -> None:
+    """Draw the ROC curve (true positive rate against false positive rate, every threshold) on
+    ``ax``, its area in the legend, and the diagonal of a classifier that guesses."""
+    from .metrics import roc_auc, roc_curve
+
+    false_positive_rate, true_positive_rate, _ = roc_curve(true_binary, scores)
+    ax.plot(false_positive_rate, true_positive_rate, label=f"{label} (AUC {roc_auc(true_binary, scores):.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="chance")
+    ax.set(title="ROC curve", xlabel="false positive rate", ylabel="true positive rate (recall)",
+           xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+
+
+def plot_precision_recall_curve(true_binary, scores, ax, label: str = "model") -> None:
+    """Draw the precision-recall curve on ``ax`` as average precision sums it (steps, no
+    interpolation), its area in the legend, and the positives' share: the precision of guessing."""
+    from .metrics import average_precision, precision_recall_curve
+
+    precision, recall, _ = precision_recall_curve(true_binary, scores)
+    ax.step(recall, precision, where="post", label=f"{label} (AP {average_precision(true_binary, scores):.3f})")
+    share = float(np.mean(np.asarray(true_binary).astype(bool)))
+    ax.axhline(share, color="grey", linestyle=":", label=f"chance ({share:.3f})")
+    ax.set(title="Precision-recall curve", xlabel="recall", ylabel="precision", xlim=(-0.01, 1.01),
+           ylim=(-0.01, 1.01))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+
+
+def plot_threshold_curves(model, X, y, path, title: str | None = None):
+    """Save the ROC and precision-recall curves of a binary classifier on (X, y) side by side,
+    each marking where the model's decision threshold (``threshold_``, else 0.5) puts it; returns
+    the Figure. Give it validation or test data: on the training data the curves flatter."""
+    scores = np.asarray(model.predict_proba(X), dtype=np.float64)
+    if scores.ndim != 1:
+        raise ValueError("threshold curves are drawn for binary classifiers (one sigmoid output)")
+    labels = np.asarray(y).ravel()
+    positive = labels == (model.classes_[1] if model.classes_ is not None else 1)
+    threshold = 0.5 if model.threshold_ is None else model.threshold_
+    predicted = scores >= threshold
+    true_positives = np.count_nonzero(predicted & positive)
+    figure = new_figure(11, 5)
+    roc_ax, pr_ax = figure.subplots(1, 2)
+    plot_roc_curve(positive, scores, roc_ax)
+    plot_precision_recall_curve(positive, scores, pr_ax)
+    recall = true_positives / max(np.count_nonzero(positive), 1)
+    marker = {"color": "black", "zorder": 3, "label": f"threshold {threshold:.3g}"}
+    roc_ax.scatter([np.count_nonzero(predicted & ~positive) / max(np.count_nonzero(~positive), 1)], [recall], **marker)
+    pr_ax.scatter([recall], [true_positives / max(np.count_nonzero(predicted), 1)], **marker)
+    for ax in (roc_ax, pr_ax):
+        ax.legend(loc="lower right" if ax is roc_ax else "lower left")
+    if title:
+        figure.suptitle(title)
+    save_figure(figure, path)
+    return figure

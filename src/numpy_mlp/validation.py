@@ -75,6 +75,14 @@ def check_open_fraction(value, name: str) -> float:
     return float(value)
 
 
+def check_threshold(value, name: str = "threshold") -> float:
+    """A decision threshold: a finite number (a probability; 0 or less predicts the class for
+    every sample, more than 1 for none)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number such as 0.5, got {value!r}")
+    return float(value)
+
+
 def check_choice(value, name: str, choices) -> None:
     """``value`` must be one of ``choices``."""
     if value not in choices:
@@ -111,7 +119,7 @@ def _cell(index) -> str:
     return ", ".join(f"{name} {position}" for name, position in zip(("row", "column"), index))
 
 
-def _first_bad_cell(mask: np.ndarray) -> str:
+def first_bad_cell(mask: np.ndarray) -> str:
     """'row i, column j' of the first True in a 2-D mask (or 'row i' in a 1-D one)."""
     return _cell(np.argwhere(mask)[0])
 
@@ -142,14 +150,32 @@ def _describe_non_numeric(array: np.ndarray, name: str) -> str:
     return f"{name} has non-numeric values; convert or encode every feature as numbers first"
 
 
+def _is_sparse(data) -> bool:
+    """A SciPy sparse matrix or array, recognised by its module (SciPy is not a dependency)."""
+    return type(data).__module__.startswith("scipy.sparse")
+
+
+def _reshape_hint(name: str, length: int, n_features: int | None) -> str:
+    """How to make a 1-D array of ``length`` values 2-D, for a model of ``n_features`` features."""
+    if n_features == 1:
+        return f"use {name}.reshape(-1, 1) for a single feature"
+    if n_features is not None and length == n_features:
+        return f"for a single sample use {name}.reshape(1, -1)"
+    return f"use {name}.reshape(-1, 1) for a single feature, or {name}.reshape(1, -1) for a single sample"
+
+
 def check_features(X, dtype=np.float32, n_features: int | None = None, name: str = "X",
                    return_range: bool = False):
     """X as a C-contiguous 2-D array of ``dtype``, shape (n_samples, n_features).
 
     Accepts lists, NumPy arrays and pandas DataFrames. Raises ValueError for non-numeric
     values, NaN or infinity (or a value too large for ``dtype``), empty input, a wrong number
-    of dimensions or of features. With ``return_range``, returns (features, (smallest, largest)).
+    of dimensions or of features, and TypeError for a SciPy sparse matrix. With
+    ``return_range``, returns (features, (smallest, largest)).
     """
+    if _is_sparse(X):
+        raise TypeError(f"{name} is a SciPy sparse matrix: sparse input is not supported; use {name}.toarray() "
+                        "(a dense array of the same values)")
     array = to_array(X)  # a mixed-dtype DataFrame becomes an object array, converted below
     if array.dtype.kind == "c":
         raise ValueError(f"{name} holds complex numbers ({array.dtype}); a model's features are real: "
@@ -165,7 +191,7 @@ def check_features(X, dtype=np.float32, n_features: int | None = None, name: str
         raise ValueError(f"{name} is empty (shape {array.shape})")
     if array.ndim == 1:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got a 1-D array of "
-                         f"length {array.shape[0]}; use X.reshape(-1, 1) for a single feature")
+                         f"length {array.shape[0]}; {_reshape_hint(name, len(array), n_features)}")
     if array.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}")
     if n_features is not None and array.shape[1] != n_features:
@@ -241,9 +267,25 @@ def check_finite_labels(labels: np.ndarray, name: str = "y") -> None:
     else:
         return
     if bad.any():
-        raise ValueError(f"{name} contains NaN, infinity or missing values (at {_first_bad_cell(bad)})")
+        raise ValueError(f"{name} contains NaN, infinity or missing values (at {first_bad_cell(bad)})")
 
 
 def check_same_length(n_samples: int, n_labels: int, name: str = "y") -> None:
     if n_samples != n_labels:
         raise ValueError(f"X has {n_samples} samples but {name} has {n_labels}; they must match")
+
+
+def check_sample_weight(weights, n_samples: int, name: str = "sample_weight") -> np.ndarray:
+    """Sample weights as a 1-D float64 array of ``n_samples`` finite numbers >= 0."""
+    array = to_array(weights)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got values of type {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, one weight per sample, got shape {array.shape}")
+    check_same_length(n_samples, len(array), name)
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity (at {first_bad_cell(~np.isfinite(array))})")
+    if (array < 0).any():
+        raise ValueError(f"{name} must be >= 0, but has {array[array < 0][0]:g} (at {first_bad_cell(array < 0)})")
+    return array
