@@ -190,6 +190,19 @@ def test_bad_combinations_are_one_line_errors(tmp_path, table, capsys, options, 
     assert not out.exists()
 
 
+def test_a_resumed_run_keeps_its_validation_part_and_ends_as_the_straight_run(tmp_path, table, monkeypatch):
+    spy = FitSpy(monkeypatch)
+    split = ["--validation-split", "0.25", "--optimizer", "adam", "--learning-rate", "0.01"]
+    assert train(table, tmp_path / "straight.npz", "--epochs", "4", *split) == 0
+    assert train(table, tmp_path / "first.npz", "--epochs", "2", *split) == 0
+    assert train(table, tmp_path / "first.npz", "--epochs", "2", "--resume", tmp_path / "first.npz", *split) == 0
+    assert len({rows_of(validation[0]) for _, _, validation in spy.fits}) == 1  # the same validation rows
+    straight, resumed = load(tmp_path / "straight.npz"), load(tmp_path / "first.npz")
+    assert resumed.epochs_trained == 4
+    for key, value in straight.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key], value, err_msg=key)
+
+
 # -- what is printed, plotted and recorded -----------------------------------------------------
 
 def test_the_held_out_parts_are_named_validation_and_test(tmp_path, table, monkeypatch, capsys):
