@@ -3,6 +3,7 @@
 import contextlib
 import csv
 import io
+import json
 import re
 
 import numpy as np
@@ -137,3 +138,21 @@ def test_resume_refuses_a_model_that_is_not_for_mnist(tmp_path):
     status, _, err = run(["mnist", "--resume", str(tmp_path / "small.npz"), "--no-download",
                           "--data-dir", str(tmp_path)])
     assert status == 2 and "is not an MNIST classifier" in err
+
+
+def test_metrics_out_records_an_mnist_run(tmp_path):
+    record_path = tmp_path / "metrics.json"
+    status, out, err = run(["mnist", "--data-dir", str(require_mnist()), "--no-download", "--limit-train", "600",
+                            "--epochs", "1", "--layers", "16", "--quiet", "--out", str(tmp_path / "model.npz"),
+                            "--metrics-out", str(record_path)])
+    assert status == 0, err
+    record = json.loads(record_path.read_text())
+    assert record["command"] == "mnist" and record["options"]["limit_train"] == 600
+    assert record["data"]["samples"] == {"train": 600, "test": 10000}
+    assert record["model"]["neurons_per_layer"] == [16, 10]
+    accuracy = float(re.search(r"^test accuracy: ([0-9.]+)%", out, re.M).group(1))
+    assert record["metrics"]["test"]["accuracy"] * 100 == pytest.approx(accuracy, abs=0.005)
+    assert [sum(row) for row in record["metrics"]["test"]["confusion_matrix"]] == TEST_COUNTS
+    # fit watched the test digits each epoch: the record's curves say so, not "val_".
+    assert sorted(record["training"]["history"]) == ["accuracy", "epoch", "learning_rate", "loss",
+                                                     "test_accuracy", "test_loss"]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from numpy_mlp.datasets import CSVError, read_csv, read_features_csv, write_csv
+from numpy_mlp.datasets.csv import read_csv_table
 
 
 def write(tmp_path, text, name="data.csv", encoding="utf-8"):
@@ -187,3 +188,91 @@ def test_write_csv_failure_keeps_the_previous_file(tmp_path):
         write_csv(path, ["x"], rows())
     assert path.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["out.csv"]
+
+
+# -- read_csv_table: identifier, weight and dropped columns, other delimiters ------------------
+
+TABLE = "id,name,height,label,weight,w\n7,ann,1.5,0,60,1\n008,bob,1.8,1,80.5,2.5\nx9,cy,-2e-3,1,0,0\n"
+
+
+def test_a_table_sets_the_identifier_weight_and_dropped_columns_apart(tmp_path):
+    table = read_csv_table(write(tmp_path, TABLE), "label", id_column="id", weight_column="w",
+                           drop_columns=["name"])
+    assert table.feature_names == ["height", "weight"]
+    np.testing.assert_array_equal(table.X, [[1.5, 60.0], [1.8, 80.5], [-0.002, 0.0]])
+    assert table.y.tolist() == [0, 1, 1]
+    assert table.ids.tolist() == ["7", "008", "x9"]  # as written: "008" stays "008"
+    assert table.sample_weight.dtype == np.float64 and table.sample_weight.tolist() == [1.0, 2.5, 0.0]
+
+
+def test_a_table_without_those_columns_has_none_of_them(tmp_path):
+    table = read_csv_table(write(tmp_path, "a,b\n1,2\n3,4\n"))
+    assert table.feature_names == ["a", "b"] and table.y is None and table.ids is None
+    assert table.sample_weight is None
+
+
+def test_named_features_are_taken_in_their_order_and_the_rest_ignored(tmp_path):
+    table = read_csv_table(write(tmp_path, TABLE), features=["weight", "height"], id_column="id")
+    np.testing.assert_array_equal(table.X, [[60.0, 1.5], [80.5, 1.8], [0.0, -0.002]])
+    assert table.ids.tolist() == ["7", "008", "x9"]
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";", "|", " "])
+def test_other_delimiters(tmp_path, delimiter):
+    text = TABLE.replace(",", delimiter)
+    table = read_csv_table(write(tmp_path, text), "label", id_column="id", drop_columns=["name", "w"],
+                           delimiter=delimiter)
+    assert table.feature_names == ["height", "weight"] and table.y.tolist() == [0, 1, 1]
+    assert table.ids.tolist() == ["7", "008", "x9"]
+    np.testing.assert_array_equal(read_features_csv(write(tmp_path, text), ["weight"], delimiter=delimiter),
+                                  [[60.0], [80.5], [0.0]])
+
+
+def test_the_wrong_delimiter_is_hinted_at(tmp_path):
+    path = write(tmp_path, TABLE.replace(",", ";"))
+    with pytest.raises(CSVError, match=r"line 1: no column named 'label'; the columns are: id;name;.*"
+                                       r"\(one column: are the fields separated by ';' rather than ','\?\)"):
+        read_csv_table(path, "label")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"id_column": "nope"}, r"line 1: no column named 'nope' \(the identifier column\); the columns are: id, name"),
+    ({"weight_column": "nope"}, r"no column named 'nope' \(the weight column\)"),
+    ({"drop_columns": ["name", "nope"]}, r"no column named 'nope' \(a column to drop\)"),
+])
+def test_a_named_column_that_is_missing_is_an_error(tmp_path, options, message):
+    with pytest.raises(CSVError, match=message):
+        read_csv_table(write(tmp_path, TABLE), "label", **options)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"id_column": "label"}, "the column 'label' is given as the target and as the identifier column"),
+    ({"drop_columns": ["label"]}, "the column 'label' is given as the target and as a column to drop"),
+    ({"id_column": "id", "drop_columns": ["id"]}, "'id' is given as the identifier column and as a column to drop"),
+    ({"features": ["height", "id"], "id_column": "id"}, "the column 'id' is a feature and is given as the identifier"),
+])
+def test_a_column_given_two_roles_is_refused(tmp_path, options, message):
+    with pytest.raises(ValueError, match=message):
+        read_csv_table(write(tmp_path, TABLE), "label", **options)
+
+
+def test_no_feature_left_is_an_error(tmp_path):
+    with pytest.raises(CSVError, match="no feature columns are left: the columns id, label"):
+        read_csv_table(write(tmp_path, "id,label\n1,0\n"), "label", id_column="id")
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("heavy", r"line 3: column 'w' has the non-numeric value 'heavy'; every weight must be a number"),
+    ("-1", r"line 3: column 'w' has the negative weight '-1'; weights must be >= 0"),
+    ("inf", r"line 3: column 'w' has the value 'inf'; weights must be finite numbers"),
+])
+def test_bad_weights_name_their_line(tmp_path, cell, message):
+    text = TABLE.replace("80.5,2.5", f"80.5,{cell}")
+    with pytest.raises(CSVError, match=message):
+        read_csv_table(write(tmp_path, text), "label", weight_column="w", drop_columns=["id", "name"])
+
+
+@pytest.mark.parametrize("delimiter", ["", ";;", '"', "\n", None])
+def test_a_delimiter_must_be_one_ordinary_character(tmp_path, delimiter):
+    with pytest.raises(ValueError, match="the CSV delimiter must be one character"):
+        read_csv_table(write(tmp_path, TABLE), delimiter=delimiter)

@@ -1,5 +1,5 @@
-"""The ``numpy-mlp`` command: train on a CSV file or on MNIST, predict with a saved model, run the demo,
-export a model to ONNX, describe a model file.
+"""The ``numpy-mlp`` command: train on a CSV file or on MNIST, predict with a saved model or evaluate
+it on labelled data, run the demo, export a model to ONNX, describe a model file.
 
 Results go to standard output; progress and notes to standard error. A bad file or argument
 ends with one line on standard error, ``numpy-mlp: error: ...``, and exit status 2 (status 1
@@ -18,6 +18,7 @@ import warnings
 from .. import __version__
 from ..training import DivergenceError
 from .demo import add_demo_command
+from .evaluate import add_evaluate_command
 from .export import add_export_command
 from .info import add_info_command
 from .mnist import add_mnist_command
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_command(commands)
     add_mnist_command(commands)
     add_predict_command(commands)
+    add_evaluate_command(commands)
     add_demo_command(commands)
     add_export_command(commands)
     add_info_command(commands)

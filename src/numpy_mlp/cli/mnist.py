@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from .. import plotting
 from ..datasets import load_mnist
-from ..files import check_writable_destination
 from ..network import MLP
-from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, checkpoints, format_metrics,
-                      format_value, load_for_resume, note, positive_int, training_optimizer)
+from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, check_destinations, checkpoints,
+                      format_metrics, format_value, load_for_resume, note, positive_int, training_optimizer)
+from .reports import confusion_table, per_class_table, run_record, write_json
 
 # The default run, chosen by measurement on a 2-core machine (see the README): a 784-256-128-10
 # ReLU network trained by SGD with momentum 0.9, L2 weight decay and a cosine-decayed rate: over
@@ -61,15 +59,19 @@ def add_mnist_command(commands) -> None:
     parser.add_argument("--plot", metavar="REPORT.png",
                         help="also save the learning curves, the confusion matrix, the first layer's "
                              "weights and misclassified test digits (needs matplotlib)")
+    parser.add_argument("--metrics-out", metavar="METRICS.json",
+                        help="also write a record of the run as JSON: the options, the architecture, the "
+                             "number of digits, the epochs run, the final training and test metrics and "
+                             "the wall time")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(run=run_mnist)
 
 
 def run_mnist(args) -> int:
+    started = time.perf_counter()
     if args.plot:
         plotting.require_matplotlib()  # fail now, not after training
-    for destination in filter(None, (args.out, args.plot)):
-        check_writable_destination(destination)  # likewise: a missing folder fails now
+    check_destinations(out=args.out, plot=args.plot, metrics_out=args.metrics_out)  # likewise
     # The model and optimizer come before the data (a download, maybe): a wrong option fails at once.
     if args.resume:
         model = load_for_resume(args, mnist_architecture)
@@ -84,12 +86,12 @@ def run_mnist(args) -> int:
         note(f"MNIST: training on {len(X_train):,} digits, testing on {len(X_test):,}")
         note(model.summary())
         note(f"optimizer: {optimizer!r}")
-    started = time.perf_counter()
+    training_started = time.perf_counter()
     # The test set is only watched per epoch (for the learning curves), never used to choose.
     history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
                         optimizer=optimizer, validation_data=(X_test, y_test), callbacks=checkpoints(args),
                         verbose=0 if args.quiet else 1)
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - training_started
     report = model.evaluate(X_test, y_test)
     print_test_report(model, report, len(history.epochs), seconds, resumed=bool(args.resume))
     model.save(args.out, include_optimizer=True)
@@ -97,6 +99,8 @@ def run_mnist(args) -> int:
     if args.plot:
         save_report_figure(model, history, report, X_test, y_test, args.plot)
         print(f"report saved to {args.plot}")
+    if args.metrics_out:
+        write_mnist_record(args, model, history, (X_train, y_train), report, seconds, started)
     return 0
 
 
@@ -119,6 +123,18 @@ def save_report_figure(model: MLP, history, report: dict, X_test, y_test, path) 
                                model=model)
 
 
+def write_mnist_record(args, model: MLP, history, train, test_report: dict, seconds: float, started: float):
+    """The --metrics-out record of an MNIST run (the training digits evaluated for it)."""
+    data = {"path": "MNIST", "samples": {"train": len(train[1]), "test": int(test_report["confusion_matrix"].sum())}}
+    # fit watched the test set as its "validation data": the curves say what they were.
+    curves = {key.replace("val_", "test_", 1): values for key, values in history.history.items()}
+    training = {"epochs_run": len(history.epochs), "last_epoch": history.epochs[-1], "seconds": seconds,
+                "history": {"epoch": history.epochs, **curves}}
+    metrics = {"train": model.evaluate(*train), "test": test_report}
+    write_json(args.metrics_out, run_record(args, model, data, metrics, training, time.perf_counter() - started))
+    print(f"metrics saved to {args.metrics_out}")
+
+
 def mnist_architecture(model: MLP) -> dict:
     """The --layers of a model to resume, which must be an MNIST classifier (784 in, 10 softmax out)."""
     if (model.n_features, model.n_outputs, model.output) != (MNIST_PIXELS, MNIST_CLASSES, "softmax"):
@@ -138,24 +154,3 @@ class DownloadNotes:
             self.started.add(name)
             size = f" ({total / 1e6:.1f} MB)" if total else ""
             note(f"downloading {name}{size}...")
-
-
-def per_class_table(report: dict, classes) -> str:
-    """Precision, recall and F1 of each class, one row per class, with its number of test samples."""
-    support = report["confusion_matrix"].sum(axis=1)
-    lines = [f"{'class':>5}  {'precision':>9}  {'recall':>6}  {'f1':>6}  {'support':>7}"]
-    for label, precision, recall, f1, count in zip(classes.tolist(), report["precision_per_class"],
-                                                   report["recall_per_class"], report["f1_per_class"], support):
-        lines.append(f"{label!s:>5}  {precision:>9.4f}  {recall:>6.4f}  {f1:>6.4f}  {count:>7}")
-    return "\n".join(lines)
-
-
-def confusion_table(matrix: np.ndarray, classes) -> str:
-    """The confusion matrix as text: a row per true class, a column per predicted class."""
-    labels = [str(label) for label in classes.tolist()]
-    width = max(len(str(matrix.max())), *map(len, labels))
-    lines = ["confusion matrix (rows: true class, columns: predicted class)",
-             " " * (width + 1) + " ".join(label.rjust(width) for label in labels)]
-    for label, row in zip(labels, matrix.tolist()):
-        lines.append(label.rjust(width) + " " + " ".join(str(count).rjust(width) for count in row))
-    return "\n".join(lines)

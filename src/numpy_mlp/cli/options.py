@@ -1,13 +1,16 @@
-"""What every command shares: argument types, optimizer and resume options, metrics lines."""
+"""What every command shares: argument types, the CSV and optimizer and resume options, metrics lines."""
 
 from __future__ import annotations
 
 import argparse
 import math
 import numbers
+import os
 import sys
 
 from ..callbacks import ModelCheckpoint
+from ..datasets.csv import CSVTable, read_csv_table
+from ..files import check_writable_destination
 from ..network import MLP, load
 from ..optimizers import OPTIMIZER_NAMES, Optimizer, make_optimizer, optimizer_name
 from ..schedules import SCHEDULES, Schedule, make_schedule
@@ -39,6 +42,19 @@ non_negative_int = argument_type(int, lambda value: value >= 0, "an integer >= 0
 positive_float = argument_type(float, lambda value: 0 < value < math.inf, "a positive number")
 non_negative_float = argument_type(float, lambda value: 0 <= value < math.inf, "a number >= 0")
 fraction = argument_type(float, lambda value: 0 <= value < 1, "a fraction in [0, 1)")
+open_fraction = argument_type(float, lambda value: 0 < value < 1, "a fraction in (0, 1)")
+
+#: delimiters that are awkward to type in a shell, by name
+DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|"}
+
+
+def delimiter(text: str) -> str:
+    """An argparse type: one character, or a name of one (``tab`` or ``\\t``, ``semicolon``...)."""
+    value = DELIMITER_NAMES.get(text.lower(), text)
+    if len(value) != 1 or value in "\"\r\n":
+        raise argparse.ArgumentTypeError(f"expected one character (or tab, comma, semicolon, space, pipe), "
+                                         f"got {text!r}")
+    return value
 
 
 class StoreGiven(argparse.Action):
@@ -66,6 +82,44 @@ def option_name(dest: str) -> str:
 def format_value(value) -> str:
     """An option's value as it would be typed: '256 128' for a list."""
     return " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+# -- the CSV file and the outputs -------------------------------------------------------------
+
+def add_table_arguments(parser: argparse.ArgumentParser) -> None:
+    """--delimiter, --id-column and --drop-columns: how to read a CSV file, which columns are not features."""
+    group = parser.add_argument_group("the CSV file")
+    group.add_argument("--delimiter", type=delimiter, default=",", metavar="CHAR",
+                       help="the character between fields: ',' ';' '|'..., or a name: tab (also "
+                            "written \\t), comma, semicolon, space, pipe (default: ',')")
+    group.add_argument("--id-column", metavar="COLUMN",
+                       help="a column that identifies the rows and is not a feature; predict writes it "
+                            "first, beside each prediction, so that the predictions can be joined back")
+    group.add_argument("--drop-columns", nargs="+", default=[], metavar="COLUMN",
+                       help="columns that are not features (names, dates, free text...), left out; a "
+                            "model's own features are found by name, so this matters when training, "
+                            "or for a model saved without feature names")
+
+
+def read_table(args: argparse.Namespace, dtype, target: str | None = None, features=None) -> CSVTable:
+    """The CSV file ``args.data`` read with the table options (``add_table_arguments``): the
+    ``features`` columns as ``dtype`` (None: every column not set apart), the ``target`` labels
+    and the identifiers."""
+    return read_csv_table(args.data, target, features=features, dtype=dtype, delimiter=args.delimiter,
+                          drop_columns=args.drop_columns, id_column=args.id_column)
+
+
+def check_destinations(**paths) -> None:
+    """Refuse, before any work, outputs (``out="model.npz"``...; None for those not asked for)
+    that cannot be written, or two options naming the same file."""
+    given = {option_name(dest): path for dest, path in paths.items() if path is not None}
+    for path in given.values():
+        check_writable_destination(path)
+    seen = {}
+    for option, path in given.items():
+        other = seen.setdefault(os.path.realpath(path), option)
+        if other != option:
+            raise ValueError(f"{other} and {option} both name {path}; give each its own file")
 
 
 # -- optimizer options ------------------------------------------------------------------------

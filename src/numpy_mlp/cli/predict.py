@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from ..datasets import read_features_csv, write_csv
-from ..files import check_writable_destination
+from ..datasets import write_csv
 from ..network import MLP, class_columns, load
-from .options import note
+from .options import add_table_arguments, check_destinations, note, read_table
 
 
 def add_predict_command(commands) -> None:
@@ -16,21 +15,25 @@ def add_predict_command(commands) -> None:
         description="Predict with a saved model. The CSV needs a header line and the feature "
                     "columns the model was trained on (found by name; other columns, such as the "
                     "target, are ignored; a model saved from Python without feature names takes "
-                    "every column, in order). Writes one row per input row: the predicted label "
-                    "and the probability of each class.")
+                    "every column but the --id-column and the --drop-columns, in order). Writes one "
+                    "comma-separated row per input row: the --id-column's value if asked for, the "
+                    "predicted label and the probability of each class.")
     parser.add_argument("model", metavar="model.npz", help="a model saved by 'numpy-mlp train'")
     parser.add_argument("data", metavar="data.csv", help="CSV file with a header line")
+    add_table_arguments(parser)
     parser.add_argument("--out", metavar="PREDICTIONS.csv",
                         help="write the predictions to this file (default: standard output)")
     parser.set_defaults(run=run_predict)
 
 
 def run_predict(args) -> int:
-    if args.out:
-        check_writable_destination(args.out)
+    check_destinations(out=args.out)
     model = load(args.model)
-    X = read_features_csv(args.data, model.feature_names_, dtype=model.dtype)
-    header, rows = prediction_table(model, X)
+    table = read_table(args, model.dtype, features=model.feature_names_)
+    header, rows = prediction_table(model, table.X)
+    if table.ids is not None:  # first, so that the predictions can be joined back to the rows
+        header = [args.id_column, *header]
+        rows = [[identifier, *row] for identifier, row in zip(table.ids.tolist(), rows)]
     if args.out:
         write_csv(args.out, header, rows)
         note(f"{len(rows)} predictions written to {args.out}")

@@ -1,91 +1,208 @@
-"""numpy-mlp train: a classifier from a CSV file."""
+"""numpy-mlp train: a classifier from a CSV file.
+
+The rows are split in up to three parts: the test part (--test-size) is held out first and
+evaluated once, after training; the validation part (--validation-split) comes out of what is
+left, is watched every epoch (the learning curves, early stopping) and so helps choose the
+model; the model learns from the training part alone.
+"""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
 from .. import plotting
 from ..activations import ACTIVATIONS
-from ..datasets import read_csv, train_test_split
-from ..files import check_writable_destination
+from ..callbacks import EarlyStopping
+from ..datasets.split import split_indices
 from ..network import MLP
-from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, checkpoints, format_metrics,
-                      fraction, load_for_resume, note, positive_int, training_optimizer)
+from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, add_table_arguments,
+                      check_destinations, checkpoints, format_metrics, fraction, load_for_resume, note,
+                      open_fraction, positive_int, read_table, training_optimizer)
+from .reports import run_record, write_json
+
+#: the parts of the data, in the order they are reported
+PARTS = ("train", "validation", "test")
 
 
 def add_train_command(commands) -> None:
     parser = commands.add_parser(
         "train", help="train a classifier on a CSV file and save it",
         description="Train an MLP on a CSV file with a header line: every column but the target "
-                    "is a numeric feature. The features are standardised (the scaling is saved "
-                    "with the model); two classes get one sigmoid output, K > 2 classes a softmax "
-                    "over K outputs. Prints the training and test metrics and saves the model "
-                    "with its optimizer, so that --resume can continue it.")
+                    "(and those named by --id-column and --drop-columns) is a numeric feature. The "
+                    "features are standardised (the scaling is saved with the model); two classes "
+                    "get one sigmoid output, K > 2 classes a softmax over K outputs. A test part "
+                    "(--test-size) is held out and evaluated once, at the end; a validation part "
+                    "(--validation-split) of the rest is watched every epoch and can stop the "
+                    "training (--early-stopping). Prints the metrics of each part and saves the "
+                    "model with its optimizer, so that --resume can continue it.")
     parser.add_argument("data", metavar="data.csv", help="CSV file with a header line")
     parser.add_argument("--target", required=True, metavar="COLUMN", help="the column holding the labels")
+    add_table_arguments(parser)
     parser.add_argument("--layers", type=positive_int, nargs="+", default=[16, 8], metavar="N",
                         action=StoreGiven, help="hidden layer widths; the output layer is added (default: 16 8)")
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", action=StoreGiven,
                         help="hidden activation (default: %(default)s)")
     parser.add_argument("--epochs", type=positive_int, default=200, action=StoreGiven,
-                        help="epochs to train (with --resume: epochs more) (default: %(default)s)")
+                        help="epochs to train, at most (with --resume: epochs more) (default: %(default)s)")
     parser.add_argument("--batch-size", type=positive_int, default=32, action=StoreGiven, help="(default: %(default)s)")
     add_optimizer_arguments(parser)
-    parser.add_argument("--test-size", type=fraction, default=0.2, metavar="FRACTION",
-                        help="fraction held out for testing, stratified by class; 0 trains on "
-                             "everything (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seeds the split, the weights and the shuffling; with --resume give the "
-                             "first run's seed, so that the split is the same (default: %(default)s)")
+    add_held_out_arguments(parser)
     add_resume_arguments(parser)
     parser.add_argument("--out", default="model.npz", metavar="MODEL.npz",
                         help="where to save the model (default: %(default)s)")
     parser.add_argument("--plot", metavar="CURVES.png",
-                        help="also save the learning curves, training and test, per epoch (needs matplotlib)")
+                        help="also save the learning curves per epoch, training and validation (needs matplotlib)")
+    parser.add_argument("--metrics-out", metavar="METRICS.json",
+                        help="also write a record of the run as JSON: the options, the architecture, the "
+                             "size of each part, the epochs run and the best one, the final metrics of "
+                             "each part and the wall time")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(run=run_train)
 
 
+def add_held_out_arguments(parser) -> None:
+    """--test-size, --validation-split, --early-stopping and the --seed that makes the splits."""
+    group = parser.add_argument_group(
+        "held-out data", "Both splits are stratified by class and drawn from --seed, so a run with the "
+                         "same --seed, --test-size and --validation-split (--resume included) splits "
+                         "the same rows the same way.")
+    group.add_argument("--test-size", type=fraction, default=0.2, metavar="FRACTION",
+                       help="fraction of the rows held out for the test, evaluated once after training "
+                            "and never used to choose anything; 0: no test part (default: %(default)s)")
+    group.add_argument("--validation-split", type=open_fraction, metavar="FRACTION",
+                       help="fraction of the rows left after the test part held out for validation: "
+                            "its loss and accuracy are shown every epoch and plotted, and --early-stopping "
+                            "watches its loss (default: none)")
+    group.add_argument("--early-stopping", type=positive_int, metavar="PATIENCE",
+                       help="stop when the validation loss has not improved for PATIENCE epochs, and keep "
+                            "the weights of its best epoch; needs --validation-split (the training loss "
+                            "says nothing of overfitting). With --resume the patience starts afresh")
+    group.add_argument("--seed", type=int, default=0,
+                       help="seeds the splits, the weights and the shuffling; with --resume give the "
+                            "first run's seed, so that the splits are the same (default: %(default)s)")
+
+
 def run_train(args) -> int:
-    if args.plot:
-        plotting.require_matplotlib()  # fail now, not after training
-    for destination in filter(None, (args.out, args.plot)):
-        check_writable_destination(destination)  # likewise: a missing folder fails now
-    model = load_for_resume(args, lambda model: {"layers": model.neurons_per_layer[:-1],
-                                                 "activation": model.activation.name}) if args.resume else None
+    started = time.perf_counter()
+    check_train_options(args)
+    model = load_for_resume(args, train_architecture) if args.resume else None
     # Features must fit the model's dtype; a new model computes in float32, MLP's default.
-    X, y, feature_names = read_csv(args.data, args.target, dtype=np.float32 if model is None else model.dtype)
-    if model is not None:
-        if model.feature_names_ is not None and model.feature_names_ != feature_names:
-            raise ValueError(f"{args.data} has the feature columns {', '.join(feature_names)}, but "
-                             f"{args.resume} was trained on {', '.join(model.feature_names_)}")
-    else:
-        model = MLP.for_labels(X.shape[1], args.layers, y, name=f"{args.data}: the column {args.target!r}",
-                               activation=args.activation, seed=args.seed, standardize=True)
-    model.feature_names_ = feature_names  # predict picks these columns by name
-    if args.test_size > 0:
-        X_train, X_test, y_train, y_test = train_test_split(X, y, args.test_size, seed=args.seed,
-                                                            stratify=True)
-        validation = (X_test, y_test)
-    else:
-        X_train, y_train, validation = X, y, None
-    optimizer = training_optimizer(model, args, len(X_train))
+    table = read_table(args, np.float32 if model is None else model.dtype, target=args.target)
+    model = checked_resumed_model(model, table, args) if model is not None else new_classifier(table, args)
+    model.feature_names_ = table.feature_names  # predict picks these columns by name
+    rows = split_rows(table.y, args)
+    optimizer = training_optimizer(model, args, len(rows["train"]))
     if not args.quiet:
-        note(f"{args.data}: {len(X)} samples, {X.shape[1]} features, classes {model.classes_.tolist()}; "
-             f"training on {len(X_train)}, testing on {len(X) - len(X_train)}")
-        note(model.summary())
-        note(f"optimizer: {optimizer!r}")
-    history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-                        optimizer=optimizer, validation_data=validation, callbacks=checkpoints(args),
-                        verbose=0 if args.quiet else 1)
-    print(f"train: {format_metrics(model.evaluate(X_train, y_train))}")
-    if validation is not None:
-        print(f"test:  {format_metrics(model.evaluate(*validation))}")
+        describe_run(args, model, table, rows, optimizer)
+    history, seconds = train_model(model, table, rows, optimizer, args)
+    metrics = {part: model.evaluate(table.X[indices], table.y[indices]) for part, indices in rows.items()}
+    width = max(map(len, metrics)) + 2
+    for part, report in metrics.items():
+        print(f"{part + ':':<{width}}{format_metrics(report)}")
     model.save(args.out, include_optimizer=True)
     print(f"model saved to {args.out}")
     if args.plot:
-        plotting.plot_history(history, args.plot, validation_label="test")
+        plotting.plot_history(history, args.plot, validation_label="validation")
         print(f"learning curves saved to {args.plot}")
+    if args.metrics_out:
+        data = {"path": args.data, "samples": {part: len(indices) for part, indices in rows.items()}}
+        write_json(args.metrics_out, run_record(args, model, data, metrics, training_record(history, seconds, args),
+                                                time.perf_counter() - started))
+        print(f"metrics saved to {args.metrics_out}")
     return 0
 
 
+def check_train_options(args) -> None:
+    """Refuse, before any work, options that cannot go together or outputs that cannot be written."""
+    if args.early_stopping and args.validation_split is None:
+        raise ValueError("--early-stopping needs --validation-split: it stops when the loss on the "
+                         "validation part stops improving")
+    if args.plot:
+        plotting.require_matplotlib()  # fail now, not after training
+    check_destinations(out=args.out, plot=args.plot, metrics_out=args.metrics_out)
+
+
+def train_architecture(model: MLP) -> dict:
+    """The architecture options of a model to resume, keyed like the parsed arguments."""
+    return {"layers": model.neurons_per_layer[:-1], "activation": model.activation.name}
+
+
+def checked_resumed_model(model: MLP, table, args) -> MLP:
+    """The model of --resume, refused if it was trained on other feature columns."""
+    if model.feature_names_ is not None and model.feature_names_ != table.feature_names:
+        raise ValueError(f"{args.data} has the feature columns {', '.join(table.feature_names)}, but "
+                         f"{args.resume} was trained on {', '.join(model.feature_names_)}")
+    return model
+
+
+def new_classifier(table, args) -> MLP:
+    """A new model whose output fits the labels of the whole file (classes a split lacks included)."""
+    return MLP.for_labels(table.X.shape[1], args.layers, table.y, name=f"{args.data}: the column {args.target!r}",
+                          activation=args.activation, seed=args.seed, standardize=True)
+
+
+def split_rows(labels: np.ndarray, args) -> dict[str, np.ndarray]:
+    """The row indices of each part of the data: "train", and "validation" and "test" when asked for.
+
+    The test part is split off first (as a run without --validation-split splits it, so the
+    test rows do not depend on that option), then the validation part from the rest; each is
+    stratified by class and drawn from --seed, so --resume with the same --seed finds the same
+    parts. (fit's own validation_split would draw from the model's generator, which --resume
+    carries on, not starts again.)
+    """
+    rows = {"train": np.arange(len(labels))}
+    if args.test_size > 0:
+        rows["train"], rows["test"] = split_indices(len(labels), args.test_size, np.random.default_rng(args.seed),
+                                                    labels, name="--test-size")
+    if args.validation_split is not None:
+        train, validation = split_indices(len(rows["train"]), args.validation_split,
+                                          np.random.default_rng(args.seed), labels[rows["train"]],
+                                          name="--validation-split")
+        rows["train"], rows["validation"] = rows["train"][train], rows["train"][validation]
+    return {part: rows[part] for part in PARTS if part in rows}
+
+
+def describe_run(args, model: MLP, table, rows: dict, optimizer) -> None:
+    """The data, its parts, the model and the optimizer, on standard error."""
+    parts = ", ".join(f"{verb} on {len(rows[part])}" for part, verb in
+                      (("train", "training"), ("validation", "validating"), ("test", "testing")) if part in rows)
+    note(f"{args.data}: {len(table.y)} samples, {table.X.shape[1]} features, classes "
+         f"{model.classes_.tolist()}; {parts}")
+    note(model.summary())
+    note(f"optimizer: {optimizer!r}")
+
+
+def train_model(model: MLP, table, rows: dict, optimizer, args):
+    """Fit on the training part, watching the validation part if any: (History, seconds).
+
+    The test part never reaches fit. A run that early stopping ended is saved as complete,
+    so that --resume does not take it for an interrupted run and train "the epochs left".
+    """
+    validation = rows.get("validation")
+    validation_data = None if validation is None else (table.X[validation], table.y[validation])
+    early_stopping = EarlyStopping(args.early_stopping, monitor="val_loss") if args.early_stopping else None
+    started = time.perf_counter()
+    history = model.fit(table.X[rows["train"]], table.y[rows["train"]], epochs=args.epochs,
+                        batch_size=args.batch_size, optimizer=optimizer, validation_data=validation_data,
+                        early_stopping=early_stopping, callbacks=checkpoints(args), verbose=0 if args.quiet else 1)
+    seconds = time.perf_counter() - started
+    if early_stopping is not None and len(history.epochs) < args.epochs:
+        model.planned_epochs = model.epochs_trained
+        note(f"early stopping: the validation loss did not improve for {args.early_stopping} epochs after "
+             f"epoch {history.best_epoch}; stopped at epoch {history.epochs[-1]}, keeping the weights of "
+             f"epoch {history.best_epoch}")
+    return history, seconds
+
+
+def training_record(history, seconds: float, args) -> dict:
+    """The --metrics-out record of the training: the epochs run, the best one (lowest validation
+    loss), the one whose weights were saved, the time, and the curves."""
+    best_epoch = history.best_epoch
+    if best_epoch is None and "val_loss" in history:
+        best_epoch = history.epochs[int(np.argmin(history["val_loss"]))]
+    return {"epochs_run": len(history.epochs), "epochs_asked": args.epochs, "last_epoch": history.epochs[-1],
+            "best_epoch": best_epoch, "stopped_early": len(history.epochs) < args.epochs,
+            "weights_of_epoch": history.best_epoch or history.epochs[-1], "seconds": seconds,
+            "history": {"epoch": history.epochs, **history.history}}
