@@ -9,6 +9,7 @@ import math
 import re
 
 import numpy as np
+import pytest
 from helpers import peak_allocation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -184,7 +184,8 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
             model.epochs_trained = epoch + 1
             run.history.append(logs)
             run.notify("on_epoch_end", logs)
-            if run.stop_training:
+            if run.stop_training:  # a callback (early stopping) ended the run: it is complete
+                model.planned_epochs = model.epochs_trained
                 break
     run.notify("on_train_end")
     return run.history

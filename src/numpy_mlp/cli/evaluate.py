@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ..network import load
-from .options import add_table_arguments, check_destinations, note, read_table
+from .options import add_table_arguments, check_destinations, note, read_table, threshold
 from .reports import json_text, metrics_text, run_record, write_json
 
 
@@ -22,6 +22,9 @@ def add_evaluate_command(commands) -> None:
     parser.add_argument("data", metavar="data.csv", help="CSV file with a header line")
     parser.add_argument("--target", required=True, metavar="COLUMN", help="the column holding the true labels")
     add_table_arguments(parser)
+    parser.add_argument("--threshold", type=threshold, metavar="T",
+                        help="for one sigmoid output: the decision threshold of the metrics (default: the "
+                             "one saved with the model, else 0.5)")
     parser.add_argument("--json", action="store_true",
                         help="print the metrics as one JSON object instead (numbers as numbers, arrays "
                              "such as the confusion matrix as lists, NaN as null), with the number of "
@@ -37,7 +40,7 @@ def run_evaluate(args) -> int:
     check_destinations(metrics_out=args.metrics_out)
     model = load(args.model)
     table = read_table(args, model.dtype, target=args.target, features=model.feature_names_)
-    report = model.evaluate(table.X, table.y)
+    report = model.evaluate(table.X, table.y, threshold=args.threshold)
     if args.json:
         print(json_text({"samples": len(table.y), "classes": model.classes_, **report}), end="")
     else:

@@ -43,6 +43,8 @@ positive_float = argument_type(float, lambda value: 0 < value < math.inf, "a pos
 non_negative_float = argument_type(float, lambda value: 0 <= value < math.inf, "a number >= 0")
 fraction = argument_type(float, lambda value: 0 <= value < 1, "a fraction in [0, 1)")
 open_fraction = argument_type(float, lambda value: 0 < value < 1, "a fraction in (0, 1)")
+dropout_rate = fraction
+threshold = open_fraction
 
 #: delimiters that are awkward to type in a shell, by name
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|"}
@@ -103,10 +105,11 @@ def add_table_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_table(args: argparse.Namespace, dtype, target: str | None = None, features=None) -> CSVTable:
     """The CSV file ``args.data`` read with the table options (``add_table_arguments``): the
-    ``features`` columns as ``dtype`` (None: every column not set apart), the ``target`` labels
-    and the identifiers."""
+    ``features`` columns as ``dtype`` (None: every column not set apart), the ``target`` labels,
+    the identifiers, and the weights of ``--sample-weight-column`` (where the command has it)."""
     return read_csv_table(args.data, target, features=features, dtype=dtype, delimiter=args.delimiter,
-                          drop_columns=args.drop_columns, id_column=args.id_column)
+                          drop_columns=args.drop_columns, id_column=args.id_column,
+                          weight_column=getattr(args, "sample_weight_column", None))
 
 
 def check_destinations(**paths) -> None:

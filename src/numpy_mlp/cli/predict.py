@@ -6,7 +6,7 @@ import sys
 
 from ..datasets import write_csv
 from ..network import MLP, class_columns, load
-from .options import add_table_arguments, check_destinations, note, read_table
+from .options import add_table_arguments, check_destinations, note, read_table, threshold
 
 
 def add_predict_command(commands) -> None:
@@ -17,12 +17,16 @@ def add_predict_command(commands) -> None:
                     "target, are ignored; a model saved from Python without feature names takes "
                     "every column but the --id-column and the --drop-columns, in order). Writes one "
                     "comma-separated row per input row: the --id-column's value if asked for, the "
-                    "predicted label and the probability of each class.")
+                    "predicted label and the probability of each class (a regressor: its predicted "
+                    "value of each target).")
     parser.add_argument("model", metavar="model.npz", help="a model saved by 'numpy-mlp train'")
     parser.add_argument("data", metavar="data.csv", help="CSV file with a header line")
     add_table_arguments(parser)
     parser.add_argument("--out", metavar="PREDICTIONS.csv",
                         help="write the predictions to this file (default: standard output)")
+    parser.add_argument("--threshold", type=threshold, metavar="T",
+                        help="for one sigmoid output: predict the second class when its probability is at "
+                             "least T (default: the threshold saved with the model, else 0.5)")
     parser.set_defaults(run=run_predict)
 
 
@@ -30,7 +34,7 @@ def run_predict(args) -> int:
     check_destinations(out=args.out)
     model = load(args.model)
     table = read_table(args, model.dtype, features=model.feature_names_)
-    header, rows = prediction_table(model, table.X)
+    header, rows = prediction_table(model, table.X, args.threshold)
     if table.ids is not None:  # first, so that the predictions can be joined back to the rows
         header = [args.id_column, *header]
         rows = [[identifier, *row] for identifier, row in zip(table.ids.tolist(), rows)]
@@ -42,10 +46,15 @@ def run_predict(args) -> int:
     return 0
 
 
-def prediction_table(model: MLP, X) -> tuple[list[str], list[list]]:
-    """The header and rows of a predictions file: the label, then each class's probability."""
+def prediction_table(model: MLP, X, threshold: float | None = None) -> tuple[list[str], list[list]]:
+    """The header and rows of a predictions file: the label, then each class's probability; a
+    regressor's predicted value (one column per target)."""
+    if model.output == "linear":
+        values = model.predict(X).reshape(len(X), -1)
+        header = ["prediction"] if values.shape[1] == 1 else [f"prediction_{k}" for k in range(values.shape[1])]
+        return header, values.tolist()
     probabilities = model.predict_proba(X)
-    predictions = model._labels_from_probabilities(probabilities)
+    predictions = model._labels_from_probabilities(probabilities, threshold)
     probabilities = class_columns(probabilities)
     if predictions.ndim == 2:  # several independent sigmoid outputs (multi-label)
         header = [f"prediction_{k}" for k in range(predictions.shape[1])]

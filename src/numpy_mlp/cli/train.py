@@ -18,12 +18,13 @@ from ..callbacks import EarlyStopping
 from ..datasets.split import split_indices
 from ..network import MLP
 from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, add_table_arguments,
-                      check_destinations, checkpoints, format_metrics, fraction, load_for_resume, note,
-                      open_fraction, positive_int, read_table, training_optimizer)
+                      check_destinations, checkpoints, dropout_rate, format_metrics, fraction, load_for_resume,
+                      note, open_fraction, positive_int, read_table, training_optimizer)
 from .reports import run_record, write_json
 
 #: the parts of the data, in the order they are reported
 PARTS = ("train", "validation", "test")
+TASKS = ("classification", "regression")
 
 
 def add_train_command(commands) -> None:
@@ -44,6 +45,14 @@ def add_train_command(commands) -> None:
                         action=StoreGiven, help="hidden layer widths; the output layer is added (default: 16 8)")
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", action=StoreGiven,
                         help="hidden activation (default: %(default)s)")
+    parser.add_argument("--task", choices=TASKS, default="classification", action=StoreGiven,
+                        help="classification: two classes get one sigmoid output, K > 2 a softmax; "
+                             "regression: numeric targets, a linear output and the mean squared error, "
+                             "targets standardised inside the model (default: %(default)s)")
+    parser.add_argument("--dropout", type=dropout_rate, nargs="+", default=[0.0], metavar="RATE", action=StoreGiven,
+                        help="inverted dropout after each hidden activation while training: one rate for "
+                             "all hidden layers, or one per layer (default: 0, none)")
+    add_weight_arguments(parser)
     parser.add_argument("--epochs", type=positive_int, default=200, action=StoreGiven,
                         help="epochs to train, at most (with --resume: epochs more) (default: %(default)s)")
     parser.add_argument("--batch-size", type=positive_int, default=32, action=StoreGiven, help="(default: %(default)s)")
@@ -60,6 +69,22 @@ def add_train_command(commands) -> None:
                              "each part and the wall time")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(run=run_train)
+
+
+def add_weight_arguments(parser) -> None:
+    """--class-weight, --sample-weight-column and --choose-threshold: imbalanced data."""
+    group = parser.add_argument_group(
+        "imbalanced data", "A weighted loss is the weighted mean over each batch, so a weight of 2 counts "
+                           "like the row written twice; the validation part is weighted the same way.")
+    group.add_argument("--class-weight", choices=["balanced"],
+                       help="weigh each class by n_samples / (n_classes * its count), so that every class "
+                            "counts as much as the others (classification)")
+    group.add_argument("--sample-weight-column", metavar="COLUMN",
+                       help="a column of weights >= 0, one per row; not a feature")
+    group.add_argument("--choose-threshold", choices=["f1", "balanced_accuracy"], metavar="METRIC",
+                       help="for two classes: after training, pick the decision threshold that maximises "
+                            "METRIC (f1 or balanced_accuracy) on the validation part, and save it with the "
+                            "model (predict and evaluate then use it); needs --validation-split")
 
 
 def add_held_out_arguments(parser) -> None:
@@ -90,7 +115,7 @@ def run_train(args) -> int:
     model = load_for_resume(args, train_architecture) if args.resume else None
     # Features must fit the model's dtype; a new model computes in float32, MLP's default.
     table = read_table(args, np.float32 if model is None else model.dtype, target=args.target)
-    model = checked_resumed_model(model, table, args) if model is not None else new_classifier(table, args)
+    model = checked_resumed_model(model, table, args) if model is not None else new_model(table, args)
     model.feature_names_ = table.feature_names  # predict picks these columns by name
     rows = split_rows(table.y, args)
     optimizer = training_optimizer(model, args, len(rows["train"]))
@@ -116,9 +141,12 @@ def run_train(args) -> int:
 
 def check_train_options(args) -> None:
     """Refuse, before any work, options that cannot go together or outputs that cannot be written."""
-    if args.early_stopping and args.validation_split is None:
-        raise ValueError("--early-stopping needs --validation-split: it stops when the loss on the "
-                         "validation part stops improving")
+    for option, wanted in (("--early-stopping", args.early_stopping), ("--choose-threshold", args.choose_threshold)):
+        if wanted and args.validation_split is None:
+            raise ValueError(f"{option} needs --validation-split: it watches the validation part, never the "
+                             "training or the test part")
+    if args.task == "regression" and (args.class_weight or args.choose_threshold):
+        raise ValueError("--class-weight and --choose-threshold are for classification, not --task regression")
     if args.plot:
         plotting.require_matplotlib()  # fail now, not after training
     check_destinations(out=args.out, plot=args.plot, metrics_out=args.metrics_out)
@@ -126,7 +154,10 @@ def check_train_options(args) -> None:
 
 def train_architecture(model: MLP) -> dict:
     """The architecture options of a model to resume, keyed like the parsed arguments."""
-    return {"layers": model.neurons_per_layer[:-1], "activation": model.activation.name}
+    rates = model.dropout or [0.0]
+    return {"layers": model.neurons_per_layer[:-1], "activation": model.activation.name,
+            "task": "regression" if model.output == "linear" else "classification",
+            "dropout": rates[:1] if len(set(rates)) == 1 else rates}
 
 
 def checked_resumed_model(model: MLP, table, args) -> MLP:
@@ -137,13 +168,18 @@ def checked_resumed_model(model: MLP, table, args) -> MLP:
     return model
 
 
-def new_classifier(table, args) -> MLP:
-    """A new model whose output fits the labels of the whole file (classes a split lacks included)."""
-    return MLP.for_labels(table.X.shape[1], args.layers, table.y, name=f"{args.data}: the column {args.target!r}",
-                          activation=args.activation, seed=args.seed, standardize=True)
+def new_model(table, args) -> MLP:
+    """A new model whose output fits the targets of the whole file: a classifier's classes (those a
+    split lacks included), or a regressor's linear outputs, its targets standardised inside."""
+    options = {"name": f"{args.data}: the column {args.target!r}", "activation": args.activation,
+               "seed": args.seed, "standardize": True,
+               "dropout": args.dropout[0] if len(args.dropout) == 1 else args.dropout}
+    if args.task == "regression":
+        return MLP.for_targets(table.X.shape[1], args.layers, table.y, standardize_targets=True, **options)
+    return MLP.for_labels(table.X.shape[1], args.layers, table.y, **options)
 
 
-def split_rows(labels: np.ndarray, args) -> dict[str, np.ndarray]:
+def split_rows(targets: np.ndarray, args) -> dict[str, np.ndarray]:
     """The row indices of each part of the data: "train", and "validation" and "test" when asked for.
 
     The test part is split off first (as a run without --validation-split splits it, so the
@@ -152,14 +188,15 @@ def split_rows(labels: np.ndarray, args) -> dict[str, np.ndarray]:
     parts. (fit's own validation_split would draw from the model's generator, which --resume
     carries on, not starts again.)
     """
-    rows = {"train": np.arange(len(labels))}
+    labels = targets if args.task == "classification" else None  # a regression's parts are not stratified
+    rows = {"train": np.arange(len(targets))}
     if args.test_size > 0:
-        rows["train"], rows["test"] = split_indices(len(labels), args.test_size, np.random.default_rng(args.seed),
+        rows["train"], rows["test"] = split_indices(len(targets), args.test_size, np.random.default_rng(args.seed),
                                                     labels, name="--test-size")
     if args.validation_split is not None:
         train, validation = split_indices(len(rows["train"]), args.validation_split,
-                                          np.random.default_rng(args.seed), labels[rows["train"]],
-                                          name="--validation-split")
+                                          np.random.default_rng(args.seed),
+                                          None if labels is None else labels[rows["train"]], name="--validation-split")
         rows["train"], rows["validation"] = rows["train"][train], rows["train"][validation]
     return {part: rows[part] for part in PARTS if part in rows}
 
@@ -168,8 +205,8 @@ def describe_run(args, model: MLP, table, rows: dict, optimizer) -> None:
     """The data, its parts, the model and the optimizer, on standard error."""
     parts = ", ".join(f"{verb} on {len(rows[part])}" for part, verb in
                       (("train", "training"), ("validation", "validating"), ("test", "testing")) if part in rows)
-    note(f"{args.data}: {len(table.y)} samples, {table.X.shape[1]} features, classes "
-         f"{model.classes_.tolist()}; {parts}")
+    targets = ("targets" if model.classes_ is None else f"classes {model.classes_.tolist()}")
+    note(f"{args.data}: {len(table.y)} samples, {table.X.shape[1]} features, {targets}; {parts}")
     note(model.summary())
     note(f"optimizer: {optimizer!r}")
 
@@ -180,20 +217,29 @@ def train_model(model: MLP, table, rows: dict, optimizer, args):
     The test part never reaches fit. A run that early stopping ended is saved as complete,
     so that --resume does not take it for an interrupted run and train "the epochs left".
     """
-    validation = rows.get("validation")
-    validation_data = None if validation is None else (table.X[validation], table.y[validation])
+    train, validation = (part(table, rows.get(name)) for name in ("train", "validation"))
     early_stopping = EarlyStopping(args.early_stopping, monitor="val_loss") if args.early_stopping else None
     started = time.perf_counter()
-    history = model.fit(table.X[rows["train"]], table.y[rows["train"]], epochs=args.epochs,
-                        batch_size=args.batch_size, optimizer=optimizer, validation_data=validation_data,
+    history = model.fit(*train[:2], sample_weight=train[2], class_weight=args.class_weight, epochs=args.epochs,
+                        batch_size=args.batch_size, optimizer=optimizer, validation_data=validation,
                         early_stopping=early_stopping, callbacks=checkpoints(args), verbose=0 if args.quiet else 1)
     seconds = time.perf_counter() - started
+    if args.choose_threshold:
+        note(f"decision threshold chosen on the validation part for the best {args.choose_threshold}: "
+             f"{model.choose_threshold(*validation[:2], metric=args.choose_threshold):.4g}")
     if early_stopping is not None and len(history.epochs) < args.epochs:
-        model.planned_epochs = model.epochs_trained
         note(f"early stopping: the validation loss did not improve for {args.early_stopping} epochs after "
              f"epoch {history.best_epoch}; stopped at epoch {history.epochs[-1]}, keeping the weights of "
              f"epoch {history.best_epoch}")
     return history, seconds
+
+
+def part(table, rows):
+    """(X, y, sample weights or None) of the rows ``rows`` of the table; None for no rows."""
+    if rows is None:
+        return None
+    weights = None if table.sample_weight is None else table.sample_weight[rows]
+    return table.X[rows], table.y[rows], weights
 
 
 def training_record(history, seconds: float, args) -> dict:
