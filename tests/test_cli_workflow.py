@@ -61,9 +61,9 @@ class FitSpy:
             self.fits.append((np.array(X), np.array(y), options.get("validation_data")))
             return fit(model, X, y, **options)
 
-        def spy_evaluate(model, X, y):
+        def spy_evaluate(model, X, y, **options):
             self.evaluated.append(rows_of(X))
-            return evaluate(model, X, y)
+            return evaluate(model, X, y, **options)
 
         monkeypatch.setattr(MLP, "fit", spy_fit)
         monkeypatch.setattr(MLP, "evaluate", spy_evaluate)
@@ -150,7 +150,7 @@ def test_early_stopping_keeps_the_best_epoch(tmp_path, table, monkeypatch, capsy
     # The saved model has the best epoch's weights: its validation loss is the lowest of the run.
     [(_, _, validation)] = spy.fits
     model = load(out)
-    assert model.evaluate(*validation)["loss"] == pytest.approx(val_loss[best - 1], rel=1e-6)
+    assert model.evaluate(*validation[:2])["loss"] == pytest.approx(val_loss[best - 1], rel=1e-6)
     # A run that stopped early is complete: --resume will not train "the epochs left" of the 200.
     assert model.planned_epochs == model.epochs_trained == best + 5
     assert f"keeping the weights of epoch {best}" in capsys.readouterr().err
