@@ -240,7 +240,7 @@ def test_metrics_out_records_the_run(tmp_path, table, monkeypatch):
     assert training["weights_of_epoch"] == 4 and training["history"]["epoch"] == [1, 2, 3, 4]
     # The final metrics of each part are the saved model's on that part's rows.
     [(X_train, y_train, validation)] = spy.fits
-    for part, (X, y) in {"train": (X_train, y_train), "validation": validation}.items():
+    for part, (X, y) in {"train": (X_train, y_train), "validation": validation[:2]}.items():
         report = model.evaluate(X, y)
         assert record["metrics"][part]["loss"] == pytest.approx(report["loss"], rel=1e-6)
         assert record["metrics"][part]["confusion_matrix"] == report["confusion_matrix"].tolist()
