@@ -5,7 +5,8 @@ import pytest
 
 from numpy_mlp import SGD, Adam
 from numpy_mlp.playground.messages import Settings
-from numpy_mlp.playground.model import MLP_TAKES_DROPOUT, build_model, build_optimizer
+from numpy_mlp import Dropout
+from numpy_mlp.playground.model import build_model, build_optimizer
 
 
 def test_the_network_follows_the_settings():
@@ -27,7 +28,10 @@ def test_the_optimizer_follows_the_settings(name, kind, momentum):
         assert optimizer.momentum == momentum
 
 
-@pytest.mark.skipif(MLP_TAKES_DROPOUT, reason="MLP takes dropout: the setting is applied")
-def test_dropout_is_not_applied_while_mlp_does_not_take_it():
-    plain, with_dropout = build_model(Settings()), build_model(Settings(dropout=0.5))
-    assert repr(plain) == repr(with_dropout) and len(plain.layers) == len(with_dropout.layers)
+def test_dropout_follows_the_setting_and_trains_only_while_training():
+    plain, with_dropout = build_model(Settings(hidden_layers=(8, 8))), build_model(Settings(hidden_layers=(8, 8), dropout=0.5))
+    assert not any(isinstance(layer, Dropout) for layer in plain.layers)
+    assert [layer.rate for layer in with_dropout.layers if isinstance(layer, Dropout)] == [0.5, 0.5]
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    np.testing.assert_array_equal(with_dropout.predict_proba(X), with_dropout.predict_proba(X))
+    assert build_model(Settings(hidden_layers=(), dropout=0.5)).layers[-1].n_out == 1  # no hidden layer: nothing to drop

@@ -16,6 +16,7 @@ SETTINGS = [
     Settings(dataset="moons", hidden_layers=(6, 4), activation="relu", optimizer="adam", output="softmax",
              learning_rate=0.01, batch_size=25, noise=0.1, validation_fraction=0.5, seed=12),
     Settings(dataset="circles", hidden_layers=(), optimizer="sgd", l2=0.0001, n_samples=100),
+    Settings(dataset="spiral", hidden_layers=(8, 8), optimizer="adam", learning_rate=0.01, dropout=0.2),
 ]
 
 
@@ -58,5 +59,7 @@ def test_the_five_line_loop_uses_the_low_level_api():
         assert line in plain
     adam = python_code(Settings(optimizer="adam", learning_rate=0.001, l2=0.01), epochs=7)
     assert "optimizer = Adam(model.parameters(), learning_rate=0.001, weight_decay=0.01)" in adam
+    dropout = python_code(Settings(hidden_layers=(8,), dropout=0.3), epochs=7)
+    assert "dropout=0.3" in dropout and "model.forward(X_train[batch], training=True)" in dropout
     assert "optimizer.step()" in adam and "model.optimize" not in adam
     assert "from numpy_mlp import Adam, MLP" in adam

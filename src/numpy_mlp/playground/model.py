@@ -6,16 +6,9 @@ trains exactly as the session does.
 
 from __future__ import annotations
 
-import inspect
-
 from ..network import MLP
 from ..optimizers import SGD, Adam, Optimizer
 from .messages import Settings
-
-# MLP(..., dropout=) comes with the modelling issue (12), built on another branch. Until it
-# lands the page's dropout control is checked but not applied; this test of the constructor's
-# signature, done once at import, is to be removed when it does.
-MLP_TAKES_DROPOUT = "dropout" in inspect.signature(MLP).parameters
 
 MOMENTUM = 0.9  # the "momentum" optimizer: SGD with this momentum
 
@@ -28,7 +21,7 @@ def n_outputs(settings: Settings) -> int:
 def build_model(settings: Settings) -> MLP:
     """``MLP(2, [*hidden_layers, outputs], ...)`` for the settings, seeded by ``settings.seed``."""
     options = {"activation": settings.activation, "output": settings.output, "seed": settings.seed}
-    if MLP_TAKES_DROPOUT and settings.dropout and settings.hidden_layers:
+    if settings.dropout and settings.hidden_layers:
         options["dropout"] = settings.dropout
     return MLP(2, [*settings.hidden_layers, n_outputs(settings)], **options)
 

@@ -22,7 +22,7 @@ from ..layers import Layer
 from ..training import DivergenceError
 from .data import PLANE_HALF_WIDTH, make_playground_data
 from .messages import Settings, parse_message, parse_settings
-from .model import MLP_TAKES_DROPOUT, build_model, build_optimizer, n_outputs
+from .model import build_model, build_optimizer, n_outputs
 from .pictures import (BOUNDARY_GRID, NEURON_GRID, class_1_probability, encode_picture, hidden_activations,
                        plane_grid)
 from .snippet import python_code
@@ -129,7 +129,6 @@ class Session:
         s = self.settings
         return {"type": "setup", "settings": s.to_json(),
                 "network": [2, *s.hidden_layers, n_outputs(s)],
-                "dropout_applied": MLP_TAKES_DROPOUT,
                 "plane": PLANE_HALF_WIDTH, "boundary_grid": BOUNDARY_GRID, "neuron_grid": NEURON_GRID,
                 "train": _points(self.X_train, self.y_train), "validation": _points(self.X_val, self.y_val)}
 

@@ -8,7 +8,7 @@ both the practitioner's call and what it does inside.
 from __future__ import annotations
 
 from .messages import Settings
-from .model import MLP_TAKES_DROPOUT, MOMENTUM, n_outputs
+from .model import MOMENTUM, n_outputs
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD", "adam": "Adam"}
 
@@ -22,7 +22,7 @@ def python_code(settings: Settings, epochs: int) -> str:
 def model_line(settings: Settings) -> str:
     """``MLP(...)`` as the session builds it (see ``model.build_model``)."""
     options = f'activation="{settings.activation}", output="{settings.output}"'
-    if MLP_TAKES_DROPOUT and settings.dropout and settings.hidden_layers:
+    if settings.dropout and settings.hidden_layers:
         options += f", dropout={settings.dropout!r}"
     return f"MLP(2, {[*settings.hidden_layers, n_outputs(settings)]}, {options}, seed={settings.seed})"
 
@@ -70,7 +70,7 @@ def _fit_lines(s: Settings, epochs: int) -> list[str]:
 
 def _loop_lines(s: Settings, epochs: int) -> list[str]:
     optimizer = optimizer_call(s, "model.parameters()")
-    # With dropout, the low-level loop asks for the training behaviour explicitly (issue 12's API).
+    # With dropout, the low-level loop asks for the training behaviour explicitly.
     forward = "model.forward(X_train[batch], training=True)" if "dropout=" in model_line(s) else \
         "model.forward(X_train[batch])"
     step = "optimizer.step()" if optimizer else f"model.optimize({s.learning_rate!r})"

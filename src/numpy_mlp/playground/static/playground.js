@@ -137,7 +137,6 @@
       state.frame = null; // a frame of the previous network must not be drawn on the new one
       state.history = [];
       $("network").dataset.layers = reply.network.join("-");
-      $("dropout-note").hidden = reply.dropout_applied || !reply.settings.dropout;
       hideMessage();
     },
     frame(reply) {
