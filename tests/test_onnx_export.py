@@ -12,7 +12,7 @@ pytest.importorskip("onnxruntime")
 import onnx  # noqa: E402
 from helpers import onnx_outputs, require_mnist  # noqa: E402
 
-from numpy_mlp import MLP, Adam  # noqa: E402
+from numpy_mlp import MLP, Adam, Dropout  # noqa: E402
 from numpy_mlp.activations import Activation  # noqa: E402
 from numpy_mlp.datasets import load_mnist  # noqa: E402
 from numpy_mlp.onnx_export import OPSET, to_onnx  # noqa: E402
@@ -159,39 +159,48 @@ def test_mnist(dtype):
     assert_matches_model(to_onnx(model), model, X_test[:2000])
 
 
-# -- what the library has or will have, beyond MLP's present outputs --------------------------
-
-class DropoutStandIn:
-    """The coming Dropout layer as it is at inference: the identity, named "dropout"."""
-
-    name = "dropout"
-
-    def forward(self, inputs):
-        return inputs
-
+# -- dropout, regression and a chosen threshold ------------------------------------------------
 
 def test_dropout_layers_are_left_out():
-    model = trained_model("multiclass")
-    model.layers.insert(2, DropoutStandIn())  # after the first hidden activation
+    X, y = make_data("multiclass")
+    model = MLP.for_labels(X.shape[1], [16, 8], y, dropout=0.3, standardize=True, seed=0)
+    model.fit(X, y, epochs=10, optimizer=Adam(learning_rate=0.01), verbose=0)
+    assert any(isinstance(layer, Dropout) for layer in model.layers)
     proto = to_onnx(model)
     assert "Dropout" not in {node.op_type for node in proto.graph.node}
     assert_matches_model(proto, model, random_features())
 
 
-@pytest.mark.parametrize("n_outputs", [1, 3])
-def test_linear_output_is_the_prediction(n_outputs):
-    """A regression model's prediction is its logits: the layers' forward, checked by hand."""
-    model = MLP(5, [16, n_outputs], activation="tanh", seed=0)
-    model.output = "linear"
-    X = random_features()
-    expected = X.astype(np.float32)
-    for layer in model.layers:
-        expected = layer.forward(expected)
-    outputs = onnx_outputs(to_onnx(model), X.astype(np.float32))
+def regressor(n_targets: int, dtype="float32", standardize_targets=True):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    Y = np.column_stack([100 + 40 * X[:, 0] - 30 * X[:, 1] ** 2, 5 * np.sin(X[:, 2])])[:, :n_targets]
+    model = MLP.for_targets(5, [16], Y if n_targets > 1 else Y[:, 0], activation="tanh", dtype=dtype,
+                            standardize=True, standardize_targets=standardize_targets, seed=0)
+    model.fit(X, Y if n_targets > 1 else Y[:, 0], epochs=30, optimizer=Adam(learning_rate=0.01), verbose=0)
+    return model, X
+
+
+@pytest.mark.parametrize("standardize_targets", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_a_regressors_prediction_is_predicts_values(n_targets, dtype, standardize_targets):
+    model, X = regressor(n_targets, dtype, standardize_targets)
+    outputs = onnx_outputs(to_onnx(model), X.astype(dtype))
     assert list(outputs) == ["prediction"]
-    expected = expected[:, 0] if n_outputs == 1 else expected
-    assert outputs["prediction"].shape == expected.shape
-    assert np.max(np.abs(outputs["prediction"] - expected)) <= TOLERANCE
+    expected = model.predict(X)
+    assert outputs["prediction"].shape == expected.shape and outputs["prediction"].dtype == dtype
+    # targets in the hundreds: the tolerance is relative to their scale
+    assert np.max(np.abs(outputs["prediction"] - expected)) <= TOLERANCE * max(1.0, np.abs(expected).max())
+
+
+def test_the_threshold_choose_threshold_stored_decides_the_label():
+    model = trained_model("binary")
+    X = random_features()
+    model.threshold_ = 0.9  # as choose_threshold would store it
+    outputs = onnx_outputs(to_onnx(model), X.astype(np.float32))
+    np.testing.assert_array_equal(outputs["label"], model.predict(X))
+    assert not np.array_equal(model.predict(X), model.predict(X, threshold=0.5))
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -278,6 +287,29 @@ def test_skl2onnx_casts_the_input_to_the_models_dtype(skl2onnx, model_dtype, inp
     proto = skl2onnx.to_onnx(estimator, X[:1], options={MLPClassifier: {"zipmap": False}})
     assert onnx_outputs(proto, X)["probabilities"].dtype == input_dtype  # as skl2onnx declares it
     assert_matches_estimator(proto, estimator, X)
+
+
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "pipeline"])
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_skl2onnx_converts_the_regressor(skl2onnx, n_targets, in_pipeline):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from numpy_mlp.sklearn import MLPRegressor
+    _, X = regressor(n_targets)
+    Y = np.column_stack([100 + 40 * X[:, 0], 5 * np.sin(X[:, 2])])[:, :n_targets]
+    estimator = MLPRegressor(hidden_layer_sizes=(16,), max_iter=30, learning_rate_init=0.01, standardize_targets=True,
+                             random_state=0)
+    if in_pipeline:
+        estimator = make_pipeline(StandardScaler(), estimator)
+    estimator.fit(X, Y if n_targets > 1 else Y[:, 0])
+    X32 = X.astype(np.float32)
+    proto = skl2onnx.to_onnx(estimator, X32[:1])
+    onnx.checker.check_model(proto, full_check=True)
+    (values,) = onnx_outputs(proto, X32).values()
+    expected = estimator.predict(X32).reshape(len(X), -1)
+    assert values.shape == expected.shape
+    assert np.max(np.abs(values - expected)) <= TOLERANCE * max(1.0, np.abs(expected).max())
 
 
 def test_skl2onnx_zipmap_by_default(skl2onnx):

@@ -7,10 +7,12 @@ The graph is the model's forward pass, at opset ``OPSET`` unless asked otherwise
       -> Gemm(W, b), then Relu | LeakyRelu(alpha) | Tanh | Sigmoid | Identity, ..., Gemm
                                                    the logits z (dropout is left out, as at inference)
       -> the head, whose outputs hold what ``predict_proba`` and ``predict`` return, shape for shape:
-         one sigmoid output   probabilities (N,) = Sigmoid(z),  label (N,) = classes_[p >= 0.5]
+         one sigmoid output   probabilities (N,) = Sigmoid(z),  label (N,) = classes_[p >= threshold]
+                              (the threshold choose_threshold stored, else 0.5)
          k sigmoid outputs    probabilities (N, k),             label (N, k) = int64 0/1 (multi-label)
          softmax              probabilities (N, k) = Softmax(z), label (N,) = classes_[ArgMax(p)]
-         linear               prediction (N,) for one output, else (N, k) = z
+         linear               prediction (N,) for one output, else (N, k) = z (z * std + mean
+                              when the model standardised its targets)
 
 X and every float in the graph have the model's dtype (float32, or float64 for a float64 model);
 N is a dynamic batch dimension. A label is an index when ``classes_`` is None, else the class
@@ -36,7 +38,7 @@ except ImportError as error:
 
 from . import __version__
 from .files import atomic_write
-from .layers import Layer
+from .layers import Dropout, Layer
 
 #: the opset of exported graphs: ONNX Runtime runs it from version 1.13 on
 OPSET = 17
@@ -124,7 +126,7 @@ def emit_network(graph, model, features: str) -> str:
         if isinstance(layer, Layer):
             weights, bias = graph.constant("weights", layer.weights), graph.constant("bias", layer.bias)
             value = graph.node("Gemm", [value, weights, bias])
-        elif layer.name != "dropout":  # dropout is the identity at inference
+        elif not isinstance(layer, Dropout):  # dropout is the identity at inference
             value = emit_activation(graph, layer, value)
     return value
 
@@ -145,15 +147,16 @@ def emit_activation(graph, activation, value: str) -> str:
 def emit_head(graph, model, logits: str) -> None:
     """The outputs ``probabilities`` and ``label``, or ``prediction`` (see the module docstring)."""
     if model.output == "linear":
-        named_output(graph, model, logits, "prediction")
+        named_output(graph, model, emit_target_scaling(graph, model, logits), "prediction")
         return
     if model.output == "softmax":
         probabilities = graph.node("Softmax", [logits], "probabilities", axis=1)
         indices = graph.node("ArgMax", [probabilities], axis=1, keepdims=0)
     elif model.output == "sigmoid":
         probabilities = named_output(graph, model, graph.node("Sigmoid", [logits]), "probabilities")
-        half = graph.constant("threshold", np.array(0.5, dtype=model.dtype))
-        indices = graph.node("Cast", [graph.node("GreaterOrEqual", [probabilities, half])], to=TensorProto.INT64)
+        threshold = 0.5 if model.threshold_ is None else model.threshold_  # as predict decides
+        cut = graph.constant("threshold", np.array(threshold, dtype=model.dtype))
+        indices = graph.node("Cast", [graph.node("GreaterOrEqual", [probabilities, cut])], to=TensorProto.INT64)
     else:
         raise ValueError(f"output {model.output!r} has no ONNX export; exportable: linear, sigmoid, softmax")
     classes = model.classes_
@@ -161,6 +164,15 @@ def emit_head(graph, model, logits: str) -> None:
         graph.node("Identity", [indices], "label")
     else:
         graph.node("Gather", [graph.constant("classes", classes), indices], "label", axis=0)
+
+
+def emit_target_scaling(graph, model, logits: str) -> str:
+    """A regressor's values: the logits z, or z * std + mean when it standardised its targets."""
+    if model.target_scaler is None:
+        return logits
+    dtype = np.dtype(model.dtype)
+    scaled = graph.node("Mul", [logits, graph.constant("target_std", np.asarray(model.target_scaler.std, dtype))])
+    return graph.node("Add", [scaled, graph.constant("target_mean", np.asarray(model.target_scaler.mean, dtype))])
 
 
 def named_output(graph, model, value: str, output: str) -> str:

@@ -9,26 +9,30 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto, helper
 from skl2onnx import update_registered_converter
+from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
 from skl2onnx.common.utils_classifier import get_label_classes
 
-from .onnx_export import MIN_OPSET, Graph, emit_network, tensor
-from .sklearn import MLPClassifier
+from .onnx_export import MIN_OPSET, Graph, emit_network, emit_target_scaling, tensor
+from .sklearn import MLPClassifier, MLPRegressor
 
 
 def register_skl2onnx() -> None:
-    """Teach skl2onnx to convert ``numpy_mlp.sklearn.MLPClassifier``, alone or in a Pipeline.
+    """Teach skl2onnx to convert ``numpy_mlp.sklearn.MLPClassifier`` and ``MLPRegressor``, alone
+    or in a Pipeline (a multi-label classifier is not converted).
 
     Call it once before ``skl2onnx.to_onnx``; calling it again changes nothing. (It is not
     done on importing ``numpy_mlp.sklearn``: importing skl2onnx takes seconds, which every
     scikit-learn user would pay.) As for scikit-learn's classifiers, the outputs are ``label``
     and ``probabilities`` (N, n_classes) with ``options={MLPClassifier: {"zipmap": False}}``,
     else skl2onnx's ZipMap of them (which takes float32 probabilities only: a float64 X needs
-    zipmap False).
+    zipmap False). A regressor's output is ``variable`` (N, n_targets), as for scikit-learn's.
     """
     update_registered_converter(MLPClassifier, "NumpyMlpMLPClassifier", calculate_linear_classifier_output_shapes,
                                 convert_sklearn_classifier,
                                 options={"zipmap": [True, False, "columns"], "nocl": [False, True]})
+    update_registered_converter(MLPRegressor, "NumpyMlpMLPRegressor", calculate_regressor_output_shapes,
+                                convert_sklearn_regressor)
 
 
 class SklearnGraph(Graph):
@@ -64,6 +68,9 @@ def convert_sklearn_classifier(scope, operator, container) -> None:
     as its ``predict`` and ``predict_proba`` give them (two classes: the columns [1 - p, p])."""
     estimator = operator.raw_operator
     model = estimator.model_
+    if model.output == "sigmoid" and model.n_outputs > 1:
+        raise ValueError("a multi-label MLPClassifier has no skl2onnx conversion; export its model_ "
+                         "with numpy_mlp.onnx_export.to_onnx instead")
     graph = SklearnGraph(scope, container)
     logits = emit_network(graph, model, sklearn_features(graph, operator, model))
     if model.output == "softmax":
@@ -79,8 +86,22 @@ def convert_sklearn_classifier(scope, operator, container) -> None:
     graph.node("Cast", [probabilities], operator.outputs[1].full_name, to=element_type(operator.outputs[1]))
 
 
-# A regressor's converter is the same start, then its logits cast to ``operator.outputs[0]``; it is
-# registered beside the classifier with skl2onnx's calculate_linear_regressor_output_shapes.
+def convert_sklearn_regressor(scope, operator, container) -> None:
+    """skl2onnx converter: the estimator's network, then its values (N, n_targets) as ``predict``
+    gives them, in the type skl2onnx declared (that of X)."""
+    model = operator.raw_operator.model_
+    graph = SklearnGraph(scope, container)
+    values = emit_target_scaling(graph, model, emit_network(graph, model, sklearn_features(graph, operator, model)))
+    graph.node("Cast", [values], operator.outputs[0].full_name, to=element_type(operator.outputs[0]))
+
+
+def calculate_regressor_output_shapes(operator) -> None:
+    """The regressor's output: (N, n_targets), of X's float type (skl2onnx's own calculator
+    reads a linear model's ``coef_``, which an MLP does not have)."""
+    input_type = operator.inputs[0].type
+    float_type = type(input_type) if isinstance(input_type, (FloatTensorType, DoubleTensorType)) else FloatTensorType
+    operator.outputs[0].set_type(float_type([operator.inputs[0].get_first_dimension(),
+                                             operator.raw_operator.n_outputs_]))
 
 def sklearn_features(graph: SklearnGraph, operator, model) -> str:
     """The converter's input, cast to the model's dtype when it differs, as the estimator casts X."""
