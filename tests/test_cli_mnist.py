@@ -156,3 +156,40 @@ def test_metrics_out_records_an_mnist_run(tmp_path):
     # fit watched the test digits each epoch: the record's curves say so, not "val_".
     assert sorted(record["training"]["history"]) == ["accuracy", "epoch", "learning_rate", "loss",
                                                      "test_accuracy", "test_loss"]
+
+
+def test_a_validation_part_chooses_the_epoch_and_the_test_set_is_evaluated_once(tmp_path, monkeypatch, capsys):
+    """--validation-size (the best preset's way): fit watches the held-out training digits, the
+    weights of their best epoch are kept, and the test digits reach only the final evaluation."""
+    from numpy_mlp import MLP
+    watched, evaluated = [], []
+    fit, evaluate = MLP.fit, MLP.evaluate
+    monkeypatch.setattr(MLP, "fit", lambda self, X, y, **options: watched.append(len(options["validation_data"][1]))
+                        or fit(self, X, y, **options))
+    monkeypatch.setattr(MLP, "evaluate", lambda self, X, y, **options: evaluated.append(len(y))
+                        or evaluate(self, X, y, **options))
+    out, record = tmp_path / "model.npz", tmp_path / "run.json"
+    assert main(["mnist", "--data-dir", str(require_mnist()), "--no-download", "--limit-train", "1200",
+                 "--validation-size", "200", "--layers", "32", "--dropout", "0.2", "--epochs", "4", "--quiet",
+                 "--out", str(out), "--metrics-out", str(record)]) == 0
+    assert watched == [200] and evaluated[0] == 10000  # the validation digits, then the test set once
+    run = json.loads(record.read_text())
+    assert run["data"]["samples"] == {"train": 1000, "validation": 200, "test": 10000}
+    best = run["training"]["weights_of_epoch"]
+    accuracies = run["training"]["history"]["val_accuracy"]
+    assert best == 1 + accuracies.index(max(accuracies))
+    assert load(out).dropout == [0.2]
+
+
+def test_the_best_preset_is_the_documented_recipe_and_typed_options_override_it(tmp_path, monkeypatch):
+    from numpy_mlp.cli import mnist
+    recorded = {}
+
+    def stop(args, n_train):
+        recorded.update(vars(args))
+        raise KeyboardInterrupt  # the options are all known by now: no need to train
+
+    monkeypatch.setattr(mnist, "mnist_parts", stop)
+    assert main(["mnist", "--preset", "best", "--epochs", "3", "--out", str(tmp_path / "m.npz")]) == 130
+    assert recorded["layers"] == [1024, 1024] and recorded["dropout"] == [0.4]
+    assert recorded["validation_size"] == 5000 and recorded["epochs"] == 3  # typed: kept

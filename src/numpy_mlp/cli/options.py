@@ -71,6 +71,17 @@ class StoreGiven(argparse.Action):
         namespace.given_options = given_options(namespace) | {self.dest}
 
 
+def dropout_from_option(rates: list[float]):
+    """--dropout as ``MLP(dropout=...)`` takes it: one rate for every hidden layer, or the list."""
+    return rates[0] if len(rates) == 1 else rates
+
+
+def dropout_as_option(model: MLP) -> list[float]:
+    """A model's dropout as --dropout writes it: one rate when every hidden layer has the same."""
+    rates = model.dropout or [0.0]
+    return rates[:1] if len(set(rates)) == 1 else rates
+
+
 def given_options(args: argparse.Namespace) -> frozenset:
     """The destinations (``"layers"``, ``"learning_rate"``...) of the StoreGiven options typed."""
     return getattr(args, "given_options", frozenset())

@@ -18,8 +18,9 @@ from ..callbacks import EarlyStopping
 from ..datasets.split import split_indices
 from ..network import MLP
 from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, add_table_arguments,
-                      check_destinations, checkpoints, dropout_rate, format_metrics, fraction, load_for_resume,
-                      note, open_fraction, positive_int, read_table, training_optimizer)
+                      check_destinations, checkpoints, dropout_as_option, dropout_from_option, dropout_rate,
+                      format_metrics, fraction, load_for_resume, note, open_fraction, positive_int, read_table,
+                      training_optimizer)
 from .reports import run_record, write_json
 
 #: the parts of the data, in the order they are reported
@@ -154,10 +155,9 @@ def check_train_options(args) -> None:
 
 def train_architecture(model: MLP) -> dict:
     """The architecture options of a model to resume, keyed like the parsed arguments."""
-    rates = model.dropout or [0.0]
     return {"layers": model.neurons_per_layer[:-1], "activation": model.activation.name,
             "task": "regression" if model.output == "linear" else "classification",
-            "dropout": rates[:1] if len(set(rates)) == 1 else rates}
+            "dropout": dropout_as_option(model)}
 
 
 def checked_resumed_model(model: MLP, table, args) -> MLP:
@@ -173,7 +173,7 @@ def new_model(table, args) -> MLP:
     split lacks included), or a regressor's linear outputs, its targets standardised inside."""
     options = {"name": f"{args.data}: the column {args.target!r}", "activation": args.activation,
                "seed": args.seed, "standardize": True,
-               "dropout": args.dropout[0] if len(args.dropout) == 1 else args.dropout}
+               "dropout": dropout_from_option(args.dropout)}
     if args.task == "regression":
         return MLP.for_targets(table.X.shape[1], args.layers, table.y, standardize_targets=True, **options)
     return MLP.for_labels(table.X.shape[1], args.layers, table.y, **options)
