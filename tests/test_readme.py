@@ -31,16 +31,6 @@ FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.M | re.S)
 SKIP_MARKER = re.compile(r"<!--\s*skip-test:\s*(.+?)\s*-->\s*$")
 PICTURE_LIMITS = {".png": 100_000, ".gif": 1_000_000}  # bytes
 
-# README.md's blocks that break the rule today, each found by a piece of its text, with the fix it
-# needs. When a block is fixed, its strict xfail turns into a failure here: delete its entry.
-README_MD_TODO = {
-    "numpy-mlp train data.csv": pytest.mark.xfail(
-        strict=True, reason="data.csv does not exist and the last lines are a synopsis with "
-                            "placeholders: write the CSV first (numpy-mlp demo --write-csv moons.csv), "
-                            "and put the synopsis in a ```text block"),
-}
-
-
 def code_blocks(name: str) -> list[tuple[int, str, str, str | None]]:
     """(line, language, code, skip reason or None) for every fenced block of a README."""
     text = (ROOT / name).read_text(encoding="utf-8")
@@ -64,8 +54,7 @@ def runnable_blocks():
         for line, language, code, skip in code_blocks(name):
             if language not in ("python", "bash"):
                 continue
-            marks = [mark for key, mark in README_MD_TODO.items() if name == "README.md" and key in code]
-            yield pytest.param(name, language, code, skip, marks=marks, id=f"{name}:{line}")
+            yield pytest.param(name, language, code, skip, id=f"{name}:{line}")
 
 
 @pytest.mark.parametrize("name, language, code, skip", list(runnable_blocks()))
@@ -90,13 +79,6 @@ def test_code_block_runs_on_its_own(name, language, code, skip, tmp_path):
         command = ["bash", "-e", "-o", "pipefail", "-c", code]
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"{name}: the block failed:\n{code}\n{result.stderr[-3000:]}"
-
-
-def test_every_readme_md_todo_still_names_one_block():
-    """An entry whose block was rewritten is stale: the new block runs under the plain rule."""
-    blocks = [code for _, _, code, _ in code_blocks("README.md")]
-    stale = [key for key in README_MD_TODO if sum(key in code for code in blocks) != 1]
-    assert not stale, f"README_MD_TODO entries matching no block (or several): delete or fix {stale}"
 
 
 def local_targets(name: str) -> list[str]:
