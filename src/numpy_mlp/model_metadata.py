@@ -28,7 +28,9 @@ def check_metadata(path, metadata: dict, headers: Headers) -> None:
         config = _check_config(metadata.get("config"))
         sizes = [config["n_features"], *config["neurons_per_layer"]]
         _check_layers(headers, sizes, np.dtype(config["dtype"]))
-        _check_scaler(headers, config["n_features"])
+        _check_scaler(headers, "scaler", config["n_features"], "feature")
+        _check_scaler(headers, "target_scaler", sizes[-1], "output")
+        _check_threshold(metadata.get("threshold"))
         _check_classes(metadata.get("classes"), config["output"], sizes[-1])
         _check_feature_names(metadata.get("feature_names"), config["n_features"])
         _check_feature_range(metadata.get("feature_range"))
@@ -100,15 +102,23 @@ def _check_layers(headers: Headers, sizes: list[int], dtype: np.dtype) -> None:
         raise ValueError(f"the file has arrays the architecture has no place for: {', '.join(extra[:5])}")
 
 
-def _check_scaler(headers: Headers, n_features: int) -> None:
-    present = [name for name in ("scaler.mean", "scaler.std") if name in headers]
+def _check_scaler(headers: Headers, prefix: str, size: int, each: str) -> None:
+    """``prefix``.mean and .std, both or neither, one float per feature (or per output)."""
+    present = [name for name in (f"{prefix}.mean", f"{prefix}.std") if name in headers]
     if len(present) == 1:
         raise ValueError(f"{present[0]} is there without its twin")
     for name in present:
         shape, dtype = headers[name]
-        if shape != (n_features,) or dtype.kind != "f":
-            raise ValueError(f"{name} must hold {n_features} floats (one per feature), got shape {shape} "
+        if shape != (size,) or dtype.kind != "f":
+            raise ValueError(f"{name} must hold {size} floats (one per {each}), got shape {shape} "
                              f"and dtype {dtype}")
+
+
+def _check_threshold(threshold) -> None:
+    """None, or the decision threshold choose_threshold stored: a finite number."""
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, numbers.Real)
+                                  or not math.isfinite(threshold)):
+        raise ValueError(f"threshold must be a finite number, got {threshold!r:.80}")
 
 
 def _check_classes(classes, output: str, n_outputs: int) -> None:

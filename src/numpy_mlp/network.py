@@ -481,8 +481,9 @@ class MLP:
         if "scaler.mean" in arrays:
             model.scaler = Standardizer(*(arrays[f"scaler.{name}"].astype(model.dtype) for name in ("mean", "std")))
         if "target_scaler.mean" in arrays:
-            model.target_scaler = _saved_target_scaler(arrays, model.n_outputs)
-        model.threshold_ = _saved_threshold(metadata.get("threshold"))  # absent from older files
+            model.target_scaler = Standardizer(*(arrays[f"target_scaler.{name}"].astype(model.dtype)
+                                                 for name in ("mean", "std")))
+        model.threshold_ = metadata.get("threshold")  # absent from older files
         if metadata.get("classes") is not None:
             model.classes_ = np.asarray(metadata["classes"])
         model.feature_names_ = metadata.get("feature_names")
@@ -524,19 +525,6 @@ def _dropout_rates(dropout, n_hidden: int) -> list[float]:
     if len(rates) != n_hidden:
         raise ValueError(f"dropout lists {len(rates)} rates for {n_hidden} hidden layers; give one per hidden layer")
     return [check_fraction(rate, "each dropout rate") for rate in rates]
-
-
-def _saved_target_scaler(arrays: dict[str, np.ndarray], n_outputs: int) -> Standardizer:
-    """The targets' standardisation from a model file: one mean and one std per output."""
-    mean, std = arrays["target_scaler.mean"], arrays["target_scaler.std"]
-    if mean.shape != (n_outputs,) or std.shape != (n_outputs,) or mean.dtype.kind != "f" or std.dtype.kind != "f":
-        raise ValueError(f"target_scaler.mean and .std must hold {n_outputs} floats (one per output)")
-    return Standardizer(mean, std)
-
-
-def _saved_threshold(threshold) -> float | None:
-    """The decision threshold from a model file's metadata: None or a number."""
-    return None if threshold is None else check_threshold(threshold)
 
 
 def _saved_optimizer(description: dict):
