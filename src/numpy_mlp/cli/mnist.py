@@ -19,11 +19,12 @@ from .reports import confusion_table, per_class_table, run_record, write_json
 # 5 seeds 98.39-98.55% test accuracy (mean 98.48%), about 12 s of training on an idle machine;
 # the test set is watched every epoch for the curves, and chooses nothing.
 # best: wider, with dropout, 5,000 training digits held out for validation, which chooses the
-# epoch whose weights are kept; the test set is evaluated once, at the end.
+# epoch whose weights are kept; the test set is evaluated once, at the end. Over seeds 0-2:
+# 98.72%, 98.72%, 98.74% (mean 98.73%), 400-430 s of training on a quiet 2-core AMD EPYC.
 PRESETS = {
     "fast": {"layers": [256, 128], "dropout": [0.0], "epochs": 20, "batch_size": 128, "optimizer": "momentum",
              "learning_rate": 0.1, "lr_schedule": "cosine", "weight_decay": 5e-4, "validation_size": 0},
-    "best": {"layers": [1024, 1024], "dropout": [0.4], "epochs": 80, "batch_size": 128, "optimizer": "momentum",
+    "best": {"layers": [1024, 1024], "dropout": [0.4], "epochs": 60, "batch_size": 128, "optimizer": "momentum",
              "learning_rate": 0.1, "lr_schedule": "cosine", "weight_decay": 1e-4, "validation_size": 5000},
 }
 FAST = PRESETS["fast"]
@@ -45,9 +46,9 @@ def add_mnist_command(commands) -> None:
                         help="fail instead of downloading missing files")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="fast",
                         help="fast: 784-256-128-10 for 20 epochs, about 12 s, 98.4-98.5%%; best: 784-1024-"
-                             "1024-10 with dropout 0.4 for 80 epochs, the epoch chosen on 5,000 held-out "
-                             "training digits (see the README for its accuracy and time). Options typed "
-                             "override the preset's values (default: %(default)s)")
+                             "1024-10 with dropout 0.4 for 60 epochs, the epoch chosen on 5,000 held-out "
+                             "training digits, about 7 minutes, 98.7%%. Options typed override the "
+                             "preset's values (default: %(default)s)")
     parser.add_argument("--layers", type=positive_int, nargs="+", default=FAST["layers"], metavar="N",
                         action=StoreGiven, help="hidden layer widths; the 10 outputs are added "
                                                 f"(fast: {format_value(FAST['layers'])})")
