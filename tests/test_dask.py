@@ -1,0 +1,196 @@
+"""Beyond one machine: a search spread by joblib's Dask backend and training block by block
+(dask_ml's Incremental on a dask array, numpy.memmap on one machine), each checked against the
+same work done in memory, in one process; and fitted estimators that pickle without their data.
+
+The cluster is a real ``dask.distributed.LocalCluster``: two worker processes on 127.0.0.1,
+started once for this module and closed at its end (then none of its processes is left).
+"""
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+distributed = pytest.importorskip("distributed")
+
+import dask.array as da  # noqa: E402
+import joblib  # noqa: E402
+from scipy.stats import loguniform  # noqa: E402
+from sklearn.datasets import load_breast_cancer, make_classification  # noqa: E402
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from helpers import peak_allocation  # noqa: E402
+from numpy_mlp.sklearn import MLPClassifier  # noqa: E402
+
+N_WORKERS = 2
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process is there
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A client of a LocalCluster: N_WORKERS processes of one thread each, every address on 127.0.0.1.
+
+    Its lifetime is bounded even if the module is interrupted: the worker processes exit with
+    this one (distributed watches the parent) or 10 s after losing the scheduler (death_timeout),
+    and the scheduler shuts down after 60 s without work (idle_timeout).
+    """
+    with distributed.LocalCluster(n_workers=N_WORKERS, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None, death_timeout=10,
+                                  scheduler_kwargs={"idle_timeout": "60s"}) as cluster, \
+            distributed.Client(cluster) as client:
+        client.wait_for_workers(N_WORKERS, timeout=60)
+        worker_pids = list(client.run(os.getpid).values())
+        yield client
+    assert not [pid for pid in worker_pids if process_exists(pid)], "worker processes outlived the cluster"
+
+
+def in_one_process(run):
+    """``run()`` with one BLAS thread, as in dask's workers (distributed sets OPENBLAS_NUM_THREADS=1
+    in them), so that a comparison with the cluster does not depend on how a BLAS splits its sums."""
+    with threadpool_limits(limits=1):
+        return run()
+
+
+def test_the_cluster_listens_on_127_0_0_1_only(client):
+    info = client.scheduler_info()
+    addresses = [info["address"], *info["workers"]]
+    assert len(addresses) == 1 + N_WORKERS
+    assert all(address.startswith("tcp://127.0.0.1:") for address in addresses), addresses
+
+
+SEARCHES = {
+    "grid": lambda n_jobs: GridSearchCV(
+        MLPClassifier(epochs=20, random_state=0),
+        {"hidden_layer_sizes": [(8,), (16, 8)], "learning_rate": [1e-3, 1e-2]}, cv=3, n_jobs=n_jobs),
+    "randomized": lambda n_jobs: RandomizedSearchCV(
+        MLPClassifier(epochs=20, random_state=0),
+        {"hidden_layer_sizes": [(8,), (16,), (16, 8)], "learning_rate": loguniform(1e-4, 1e-1),
+         "batch_size": [16, 64]}, n_iter=4, cv=3, random_state=0, n_jobs=n_jobs),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SEARCHES))
+def test_a_search_on_the_cluster_gives_the_serial_cv_results(client, kind):
+    X, y = load_breast_cancer(return_X_y=True)
+    serial = in_one_process(lambda: SEARCHES[kind](None).fit(X, y))
+    with distributed.get_task_stream(client) as tasks, joblib.parallel_config(backend="dask"):
+        spread = SEARCHES[kind](-1).fit(X, y)
+
+    workers_used = {task["worker"] for task in tasks.data}
+    assert workers_used == set(client.scheduler_info()["workers"]), "the fits did not run on every worker"
+    results, expected = spread.cv_results_, serial.cv_results_
+    assert results.keys() == expected.keys()
+    for key in expected:
+        if key.endswith("_time"):  # timings are the one thing allowed to differ
+            continue
+        if key.startswith("param"):
+            assert list(results[key]) == list(expected[key]), key
+        else:
+            np.testing.assert_array_equal(results[key], expected[key], err_msg=key)
+    assert spread.best_params_ == serial.best_params_
+    assert serial.best_score_ > 0.9  # the search compared models that learned
+
+
+def block_order(n_blocks: int, random_state: int) -> list[int]:
+    """The order in which dask_ml's Incremental visits the blocks: a shuffle by sklearn's RandomState
+    (dask_ml._partial.fit), the same on every pass for an int random_state."""
+    order = list(range(n_blocks))
+    check_random_state(random_state).shuffle(order)
+    return order
+
+
+def test_incremental_on_the_cluster_trains_like_partial_fit_in_memory(client, tmp_path):
+    """20 blocks, stored one .npy file each and read by the workers (the client never holds the
+    training set), three passes: the same 60 partial_fit calls in the same order as in memory,
+    so the same model, to the last bit."""
+    Incremental = pytest.importorskip("dask_ml.wrappers").Incremental
+    X, y = make_classification(n_samples=8000, n_features=20, n_informative=10, n_classes=4,
+                               random_state=0)
+    X = X.astype(np.float32)
+    X_train, y_train, X_test, y_test = X[:6000], y[:6000], X[6000:], y[6000:]
+    n_blocks, block, passes, classes = 20, 300, 3, np.arange(4)
+    da.to_npy_stack(tmp_path / "X", da.from_array(X_train, chunks=(block, X.shape[1])))
+    da.to_npy_stack(tmp_path / "y", da.from_array(y_train, chunks=block))
+    X_blocks, y_blocks = da.from_npy_stack(tmp_path / "X"), da.from_npy_stack(tmp_path / "y")
+    assert X_blocks.numblocks == (n_blocks, 1)
+
+    def estimator():
+        # the data is centred and scaled already: standardize would learn from the first block alone
+        return MLPClassifier(hidden_layer_sizes=(64, 32), learning_rate=1e-2, batch_size=64,
+                             standardize=False, random_state=0)
+
+    incremental = Incremental(estimator(), random_state=0)
+    for _ in range(passes):
+        incremental.partial_fit(X_blocks, y_blocks, classes=classes)
+
+    def in_memory():
+        model = estimator()
+        for _ in range(passes):
+            for index in block_order(n_blocks, random_state=0):
+                rows = slice(index * block, (index + 1) * block)
+                model.partial_fit(X_train[rows], y_train[rows], classes=classes)
+        return model
+    reference = in_one_process(in_memory)
+
+    trained = incremental.estimator_
+    assert trained.n_iter_ == reference.n_iter_ == n_blocks * passes
+    np.testing.assert_array_equal(trained.predict_proba(X_test), reference.predict_proba(X_test))
+    predicted = incremental.predict(da.from_array(X_test, chunks=500)).compute()  # on the workers
+    np.testing.assert_array_equal(predicted, reference.predict(X_test))
+    assert np.mean(predicted == y_test) >= 0.8  # four classes: chance is 0.25
+
+
+def test_partial_fit_over_a_memmap_holds_one_block_at_a_time(tmp_path):
+    """The one-machine recipe: a training set in a file, read block by block through numpy.memmap,
+    trains like the same blocks in memory while allocating less than two blocks, not the file."""
+    X, y = make_classification(n_samples=20_000, n_features=50, n_informative=10, random_state=0)
+    X = X.astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    X_file = np.load(tmp_path / "X.npy", mmap_mode="r")
+    block = 1000
+
+    def train(features):
+        model = MLPClassifier(hidden_layer_sizes=(16,), standardize=False, random_state=0)
+        for start in range(0, len(features), block):
+            model.partial_fit(features[start:start + block], y[start:start + block], classes=[0, 1])
+        return model
+
+    from_memory = train(X)
+    peak = peak_allocation(lambda: train(X_file))
+    from_file = train(X_file)
+    np.testing.assert_array_equal(from_file.predict_proba(X[:500]), from_memory.predict_proba(X[:500]))
+    # The file's pages are the operating system's to drop (tracemalloc does not see them);
+    # what Python allocates stays under two blocks (a block may be converted once), a tenth of the file.
+    assert peak < 2 * X[:block].nbytes == X.nbytes / 10, (peak, X[:block].nbytes)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_a_pickled_estimator_holds_its_parameters_and_optimizer_not_its_data(early_stopping):
+    """What each fit of a spread search ships back: the MNIST-shaped network 784-256-128-10 with
+    Adam is its parameters, their gradients and Adam's two moments (4 arrays of the parameters'
+    size), the standardisation's mean and std, and a few kB of names and numbers, whether
+    it was trained on 100 rows or on 2000 (6.3 MB of features)."""
+    rng = np.random.default_rng(0)
+    sizes = {}
+    for n_rows in (100, 2000):
+        X = rng.random((n_rows, 784), dtype=np.float32)
+        y = rng.integers(0, 10, n_rows)
+        estimator = MLPClassifier(hidden_layer_sizes=(256, 128), epochs=1, batch_size=128,
+                                  early_stopping=early_stopping, random_state=0).fit(X, y)
+        model = estimator.model_
+        parameter_bytes = sum(value.nbytes for value, _ in model.parameters())
+        expected = 4 * parameter_bytes + model.scaler.mean.nbytes + model.scaler.std.nbytes
+        sizes[n_rows] = len(pickle.dumps(estimator))
+        assert expected <= sizes[n_rows] <= expected + 16_000, (n_rows, sizes[n_rows], expected)
+    assert abs(sizes[2000] - sizes[100]) < 1000, sizes
