@@ -17,6 +17,7 @@ distributed = pytest.importorskip("distributed")
 
 import dask.array as da  # noqa: E402
 import joblib  # noqa: E402
+import psutil  # noqa: E402  (a dependency of distributed)
 from scipy.stats import loguniform  # noqa: E402
 from sklearn.datasets import load_breast_cancer, make_classification  # noqa: E402
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
@@ -29,14 +30,6 @@ from numpy_mlp.sklearn import MLPClassifier  # noqa: E402
 N_WORKERS = 2
 
 
-def process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process is there
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def client():
     """A client of a LocalCluster: N_WORKERS processes of one thread each, every address on 127.0.0.1.
@@ -46,16 +39,16 @@ def client():
     and the scheduler shuts down after 60 s without work (idle_timeout).
     """
     with distributed.LocalCluster(n_workers=N_WORKERS, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None, death_timeout=10,
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0", death_timeout=10,
                                   scheduler_kwargs={"idle_timeout": "60s"}) as cluster, \
             distributed.Client(cluster) as client:
         client.wait_for_workers(N_WORKERS, timeout=60)
         worker_pids = list(client.run(os.getpid).values())
         yield client
-    assert not [pid for pid in worker_pids if process_exists(pid)], "worker processes outlived the cluster"
+    assert not [pid for pid in worker_pids if psutil.pid_exists(pid)], "worker processes outlived the cluster"
 
 
-def in_one_process(run):
+def with_one_blas_thread(run):
     """``run()`` with one BLAS thread, as in dask's workers (distributed sets OPENBLAS_NUM_THREADS=1
     in them), so that a comparison with the cluster does not depend on how a BLAS splits its sums."""
     with threadpool_limits(limits=1):
@@ -67,6 +60,12 @@ def test_the_cluster_listens_on_127_0_0_1_only(client):
     addresses = [info["address"], *info["workers"]]
     assert len(addresses) == 1 + N_WORKERS
     assert all(address.startswith("tcp://127.0.0.1:") for address in addresses), addresses
+    # every socket they listen on: scheduler, nannies and HTTP server here, each worker's own
+    pids = {os.getpid(), *client.run(os.getpid).values()}
+    listening = [connection.laddr for connection in psutil.net_connections(kind="tcp")
+                 if connection.pid in pids and connection.status == psutil.CONN_LISTEN]
+    assert len(listening) > len(addresses)
+    assert {address.ip for address in listening} == {"127.0.0.1"}, listening
 
 
 SEARCHES = {
@@ -83,7 +82,7 @@ SEARCHES = {
 @pytest.mark.parametrize("kind", sorted(SEARCHES))
 def test_a_search_on_the_cluster_gives_the_serial_cv_results(client, kind):
     X, y = load_breast_cancer(return_X_y=True)
-    serial = in_one_process(lambda: SEARCHES[kind](None).fit(X, y))
+    serial = with_one_blas_thread(lambda: SEARCHES[kind](None).fit(X, y))
     with distributed.get_task_stream(client) as tasks, joblib.parallel_config(backend="dask"):
         spread = SEARCHES[kind](-1).fit(X, y)
 
@@ -110,6 +109,13 @@ def block_order(n_blocks: int, random_state: int) -> list[int]:
     return order
 
 
+def stored_in_blocks(folder, array: np.ndarray, rows_per_block: int):
+    """``array`` written as one .npy file per block of rows, and read back as a dask array whose
+    blocks are loaded from those files by whichever worker needs them."""
+    da.to_npy_stack(folder, da.from_array(array, chunks=(rows_per_block, *array.shape[1:])))
+    return da.from_npy_stack(folder)
+
+
 def test_incremental_on_the_cluster_trains_like_partial_fit_in_memory(client, tmp_path):
     """20 blocks, stored one .npy file each and read by the workers (the client never holds the
     training set), three passes: the same 60 partial_fit calls in the same order as in memory,
@@ -120,13 +126,12 @@ def test_incremental_on_the_cluster_trains_like_partial_fit_in_memory(client, tm
     X = X.astype(np.float32)
     X_train, y_train, X_test, y_test = X[:6000], y[:6000], X[6000:], y[6000:]
     n_blocks, block, passes, classes = 20, 300, 3, np.arange(4)
-    da.to_npy_stack(tmp_path / "X", da.from_array(X_train, chunks=(block, X.shape[1])))
-    da.to_npy_stack(tmp_path / "y", da.from_array(y_train, chunks=block))
-    X_blocks, y_blocks = da.from_npy_stack(tmp_path / "X"), da.from_npy_stack(tmp_path / "y")
+    X_blocks = stored_in_blocks(tmp_path / "X", X_train, block)
+    y_blocks = stored_in_blocks(tmp_path / "y", y_train, block)
     assert X_blocks.numblocks == (n_blocks, 1)
 
     def estimator():
-        # the data is centred and scaled already: standardize would learn from the first block alone
+        # standardize would learn its scaling from the first block alone; these features are of order 1
         return MLPClassifier(hidden_layer_sizes=(64, 32), learning_rate=1e-2, batch_size=64,
                              standardize=False, random_state=0)
 
@@ -141,7 +146,7 @@ def test_incremental_on_the_cluster_trains_like_partial_fit_in_memory(client, tm
                 rows = slice(index * block, (index + 1) * block)
                 model.partial_fit(X_train[rows], y_train[rows], classes=classes)
         return model
-    reference = in_one_process(in_memory)
+    reference = with_one_blas_thread(in_memory)
 
     trained = incremental.estimator_
     assert trained.n_iter_ == reference.n_iter_ == n_blocks * passes
