@@ -182,8 +182,9 @@ def test_partial_fit_over_a_memmap_holds_one_block_at_a_time(tmp_path):
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_a_pickled_estimator_holds_its_parameters_and_optimizer_not_its_data(early_stopping):
-    """What each fit of a spread search ships back: the MNIST-shaped network 784-256-128-10 with
-    Adam is its parameters, their gradients and Adam's two moments (4 arrays of the parameters'
+    """What goes from worker to worker when a model is trained block by block (and what a search
+    with return_estimator or a refit ships): the MNIST-shaped network 784-256-128-10 with Adam
+    is its parameters, their gradients and Adam's two moments (4 arrays of the parameters'
     size), the standardisation's mean and std, and a few kB of names and numbers, whether
     it was trained on 100 rows or on 2000 (6.3 MB of features)."""
     rng = np.random.default_rng(0)
