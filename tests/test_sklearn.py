@@ -11,12 +11,13 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import peak_allocation
 
 pytest.importorskip("sklearn")
 
 from sklearn import neural_network  # noqa: E402
 from sklearn.base import clone  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_classification  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import balanced_accuracy_score  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split  # noqa: E402
@@ -548,3 +549,30 @@ def test_import_without_scikit_learn_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "numpy_mlp.sklearn")
     with pytest.raises(ImportError, match=r"pip install numpy-mlp\[sklearn\]"):
         importlib.import_module("numpy_mlp.sklearn")
+
+
+# -- larger than memory ------------------------------------------------------------------------
+
+def test_partial_fit_over_a_memmap_holds_one_block_at_a_time(tmp_path):
+    """The one-machine recipe: a training set in a file, read block by block through numpy.memmap,
+    trains like the same blocks in memory while allocating less than two blocks, not the file.
+    (Here, not in test_dask.py: a LocalCluster's threads would allocate during the measurement.)"""
+    X, y = make_classification(n_samples=20_000, n_features=50, n_informative=10, random_state=0)
+    X = X.astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    X_file = np.load(tmp_path / "X.npy", mmap_mode="r")
+    block = 1000
+
+    def train(features):
+        model = MLPClassifier(hidden_layer_sizes=(16,), standardize=False, random_state=0)
+        for start in range(0, len(features), block):
+            model.partial_fit(features[start:start + block], y[start:start + block], classes=[0, 1])
+        return model
+
+    from_memory = train(X)
+    peak = peak_allocation(lambda: train(X_file))
+    from_file = train(X_file)
+    np.testing.assert_array_equal(from_file.predict_proba(X[:500]), from_memory.predict_proba(X[:500]))
+    # The file's pages are the operating system's to drop (tracemalloc does not see them);
+    # what Python allocates stays under two blocks (a block may be converted once), a tenth of the file.
+    assert peak < 2 * X[:block].nbytes == X.nbytes / 10, (peak, X[:block].nbytes)
