@@ -15,7 +15,7 @@ from numpy_mlp import MLP, load
 from numpy_mlp.cli import main
 from numpy_mlp.cli import train as train_command
 from numpy_mlp.datasets import read_features_csv
-from numpy_mlp.datasets.split import split_indices
+from numpy_mlp.splits import split_indices
 from numpy_mlp.files import TEMPORARY_PREFIX
 
 N_ROWS, N_FEATURES = 300, 8
@@ -112,7 +112,7 @@ def test_the_test_rows_do_not_depend_on_the_validation_split_but_on_the_seed(tmp
         assert train(table, tmp_path / "model.npz", "--epochs", "1", *options) == 0
     test_parts = [evaluated[-1] for evaluated in (spy.evaluated[0:2], spy.evaluated[2:5], spy.evaluated[5:7])]
     assert test_parts[0] == test_parts[1] != test_parts[2]
-    # The same rows as numpy_mlp.datasets.split draws for --test-size 0.2 and --seed 0, stratified.
+    # The same rows as numpy_mlp.splits draws for --test-size 0.2 and --seed 0, stratified.
     labels = np.array([int(row["label"]) for row in csv.DictReader(open(table))])
     x0 = read_features_csv(table, ["x0"], dtype=np.float32)[:, 0]
     _, test = split_indices(N_ROWS, 0.2, np.random.default_rng(0), labels)

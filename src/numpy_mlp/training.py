@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .callbacks import EarlyStopping, ProgressBar
-from .datasets.split import split_indices
+from .splits import split_indices
 from .metrics import count_correct, loss_and_accuracy
 from .optimizers import SGD, Optimizer
 from .plotting import plot_history

@@ -15,7 +15,7 @@ import numpy as np
 from .. import plotting
 from ..activations import ACTIVATIONS
 from ..callbacks import EarlyStopping
-from ..datasets.split import split_indices
+from ..splits import split_indices
 from ..network import MLP
 from .options import (StoreGiven, add_optimizer_arguments, add_resume_arguments, add_table_arguments,
                       check_destinations, checkpoints, dropout_as_option, dropout_from_option, dropout_rate,

@@ -2,7 +2,7 @@
 
 from .csv import CSVError, read_csv, read_features_csv, write_csv
 from .breast_cancer import load_breast_cancer
-from .split import train_test_split
+from ..splits import train_test_split
 from .synthetic import make_circles, make_moons, make_xor
 from .download import ChecksumError, DownloadError, download_file, sha256_file
 from .idx import IDXError, read_idx

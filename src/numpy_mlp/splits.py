@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..validation import check_labels, to_array
+from .validation import check_labels, to_array
 
 
 def train_test_split(X, y, test_size=0.2, seed=None, stratify: bool = False):
