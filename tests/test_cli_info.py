@@ -39,13 +39,16 @@ def test_text_describes_the_model(trained_path, capsys):
     text = info(capsys, trained_path)
     model = load(trained_path)
     assert model.summary() in text  # the architecture table
-    lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in text.splitlines()[-12:] if ":" in line}
+    lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in text.splitlines()[-13:] if ":" in line}
     assert lines["Output"] == "one sigmoid output, the probability of class yes (binary)"
     assert lines["Classes"] == "no, yes"
     assert lines["Features"] == "2, named x1, x2"
     assert lines["Standardised"].startswith("yes")
     assert lines["Dtype"] == "float32"
     assert lines["Epochs trained"] == "5"
+    # the last epoch's metrics, as fit recorded them (no validation part was asked for)
+    metrics = model.training_metrics
+    assert lines["Last epoch"] == f"learning_rate 0.01, loss {metrics['loss']:.4g}, accuracy {metrics['accuracy']:.4g}"
     assert lines["Optimizer"].startswith("adam(learning_rate=0.01, ")
     assert f"{model.optimizer.step_count:,} steps; saved with the model" in lines["Optimizer"]
     assert lines["Format"] == f"numpy-mlp model file, version {FORMAT_VERSION}"
@@ -71,6 +74,8 @@ def test_json_holds_the_same_facts(trained_path, capsys):
     assert description["dtype"] == "float32"
     training = description["training"]
     assert training["epochs_trained"] == 5
+    assert training["final_metrics"] == pytest.approx(model.training_metrics)
+    assert set(training["final_metrics"]) == {"learning_rate", "loss", "accuracy"}
     assert training["optimizer"] == {"name": "adam", "config": model.optimizer.config(),
                                      "steps": model.optimizer.step_count}
 

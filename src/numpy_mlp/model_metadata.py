@@ -39,6 +39,7 @@ def check_metadata(path, metadata: dict, headers: Headers) -> None:
         if metadata.get("batch_size") is not None:
             _check_int(metadata["batch_size"], "batch_size", minimum=1)
         _check_random_state(metadata.get("rng_state"))
+        _check_training_metrics(metadata.get("training_metrics", {}))
         _check_optimizer(metadata.get("optimizer"), headers, sizes, np.dtype(config["dtype"]))
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"{path} is not a valid numpy-mlp model file: {error}") from None
@@ -156,6 +157,15 @@ def _check_feature_range(feature_range) -> None:
                        for value in feature_range)
             or feature_range[0] > feature_range[1]):
         raise ValueError(f"feature_range must be [smallest, largest], two finite numbers, got {feature_range!r:.80}")
+
+
+def _check_training_metrics(metrics) -> None:
+    """The last epoch's metrics: at most 64 names, each a finite number (or null: no value)."""
+    if (not isinstance(metrics, dict) or len(metrics) > 64
+            or not all(isinstance(name, str) and (value is None or isinstance(value, numbers.Real)
+                                                  and not isinstance(value, bool) and math.isfinite(value))
+                       for name, value in metrics.items())):
+        raise ValueError(f"training_metrics must map metric names to numbers, got {metrics!r:.80}")
 
 
 def _check_random_state(state) -> None:

@@ -82,6 +82,7 @@ class MLP:
         self.epochs_trained = 0
         self.planned_epochs = 0  # the epoch the last fit was asked to reach,
         self.batch_size = None  # and its batch size
+        self.training_metrics: dict[str, float] = {}  # the last epoch's loss, accuracy... of the last fit
 
     def _build_layers(self) -> list:
         """Layer, activation, [Dropout,] Layer, ..., Layer: the output activation is fused into the loss."""
@@ -458,6 +459,7 @@ class MLP:
             "epochs_trained": self.epochs_trained,
             "planned_epochs": self.planned_epochs,
             "batch_size": self.batch_size,
+            "training_metrics": self.training_metrics,
             "rng_state": self.rng.bit_generator.state,
             "threshold": self.threshold_,
         }
@@ -492,6 +494,7 @@ class MLP:
         model.epochs_trained = metadata["epochs_trained"]
         model.planned_epochs = metadata.get("planned_epochs", model.epochs_trained)  # absent before 0.2
         model.batch_size = metadata.get("batch_size")
+        model.training_metrics = metadata.get("training_metrics", {})
         model.rng.bit_generator.state = metadata["rng_state"]
         if "optimizer" in metadata:
             model.optimizer = _saved_optimizer(metadata["optimizer"])

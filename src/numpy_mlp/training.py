@@ -188,6 +188,8 @@ def fit(model, X, y, *, epochs: int = 100, batch_size: int = 32, learning_rate: 
                 model.planned_epochs = model.epochs_trained
                 break
     run.notify("on_train_end")
+    # The last epoch's metrics, saved with the model (numpy-mlp info shows them).
+    model.training_metrics = {key: values[-1] for key, values in run.history.history.items()}
     return run.history
 
 

@@ -59,6 +59,7 @@ def describe(model, path, format_version: int) -> dict:
                      "training_range": None if feature_range is None else list(feature_range)},
         "dtype": model.dtype.name,
         "training": {"epochs_trained": model.epochs_trained, "planned_epochs": model.planned_epochs,
+                     "final_metrics": model.training_metrics,
                      "optimizer": None if optimizer is None else {
                          "name": optimizer_name(optimizer), "config": optimizer.config(),
                          "steps": optimizer.step_count}},
@@ -97,6 +98,7 @@ def as_text(description: dict, summary: str) -> str:
         facts.append(("Training range", f"{low:g} to {high:g} (predict warns far outside it)"))
     facts += [("Dtype", description["dtype"]),
               ("Epochs trained", str(training["epochs_trained"])),
+              ("Last epoch", metrics_text(training["final_metrics"])),
               ("Optimizer", optimizer_text(training["optimizer"])),
               ("Format", f"numpy-mlp model file, version {description['format']['version']}"),
               *zip(["Guarantees", ""], GUARANTEES.values())]
@@ -116,6 +118,13 @@ def output_text(output: dict, classes: list | None) -> str:
     if output["task"] == "multiclass":
         return f"softmax over {count} classes (multiclass)"
     return f"{count} linear output{'s' if count > 1 else ''} ({output['task']})"
+
+
+def metrics_text(metrics: dict) -> str:
+    """'loss 0.1234, accuracy 0.9876, ...': the last epoch's metrics, or why there are none."""
+    if not metrics:
+        return "no metrics recorded (trained with the low-level loop, or by an older numpy-mlp)"
+    return ", ".join(f"{name} {value:.4g}" for name, value in metrics.items() if value is not None)
 
 
 def optimizer_text(optimizer: dict | None) -> str:
