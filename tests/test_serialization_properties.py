@@ -120,6 +120,7 @@ def json_values():
 
 
 FIELDS = ["config", "classes", "feature_names", "feature_range", "epochs_trained", "planned_epochs", "batch_size",
+          "training_metrics", "threshold",
           "rng_state", "optimizer", "format_version"]
 
 
