@@ -30,11 +30,12 @@ TASKS = ("classification", "regression")
 
 def add_train_command(commands) -> None:
     parser = commands.add_parser(
-        "train", help="train a classifier on a CSV file and save it",
+        "train", help="train a classifier (or, with --task regression, a regressor) on a CSV file and save it",
         description="Train an MLP on a CSV file with a header line: every column but the target "
                     "(and those named by --id-column and --drop-columns) is a numeric feature. The "
                     "features are standardised (the scaling is saved with the model); two classes "
-                    "get one sigmoid output, K > 2 classes a softmax over K outputs. A test part "
+                    "get one sigmoid output, K > 2 classes a softmax over K outputs (--task regression: "
+                    "a linear output per target, the targets standardised too). A test part "
                     "(--test-size) is held out and evaluated once, at the end; a validation part "
                     "(--validation-split) of the rest is watched every epoch and can stop the "
                     "training (--early-stopping). Prints the metrics of each part and saves the "
