@@ -99,7 +99,7 @@ def test_bce_gradient_matches_finite_differences(shape):
 
 def test_bce_probabilities_and_classes():
     logits = np.array([[-3.0, 0.0, 2.0]])
-    assert np.allclose(BinaryCrossEntropy.probabilities(logits), 1 / (1 + np.exp(-logits)))
+    assert np.allclose(BinaryCrossEntropy.outputs(logits), 1 / (1 + np.exp(-logits)))
     assert BinaryCrossEntropy.predicted_classes(logits).tolist() == [[False, True, True]]
 
 
@@ -161,7 +161,7 @@ def test_softmax_with_two_classes_equals_sigmoid_bce_of_the_logit_difference():
 
 def test_softmax_probabilities_and_classes():
     logits = np.array([[1.0, 3.0, -2.0], [0.0, 0.0, 5.0]])
-    probabilities = SoftmaxCrossEntropy.probabilities(logits)
+    probabilities = SoftmaxCrossEntropy.outputs(logits)
     assert np.allclose(probabilities.sum(axis=1), 1)
     assert SoftmaxCrossEntropy.predicted_classes(logits).tolist() == [1, 2]
 

@@ -63,7 +63,6 @@ class BinaryCrossEntropy:
         """p = sigmoid(z), each in [0, 1]: what ``forward`` and ``predict_proba`` return."""
         return sigmoid(logits)
 
-    probabilities = outputs
 
     @staticmethod
     def predicted_classes(logits: np.ndarray) -> np.ndarray:
@@ -100,7 +99,6 @@ class SoftmaxCrossEntropy:
         """Row-wise softmax; every row sums to 1."""
         return softmax(logits)
 
-    probabilities = outputs
 
     @staticmethod
     def predicted_classes(logits: np.ndarray) -> np.ndarray:
@@ -158,6 +156,3 @@ class MeanSquaredError:
 
 #: the loss for each output activation: the table behind ``MLP(output=...)``
 LOSS_FOR_OUTPUT = {cls.output: cls for cls in (BinaryCrossEntropy, SoftmaxCrossEntropy, MeanSquaredError)}
-
-#: the outputs that classify (the others, "linear", regress)
-CLASSIFIER_OUTPUTS = ("sigmoid", "softmax")

@@ -289,8 +289,7 @@ class MLP:
         default the one ``choose_threshold`` stored, else 0.5); for a regressor, the values:
         (n,) for one target, (n, k) for k."""
         if self.output == "linear":
-            if threshold is not None:
-                raise ValueError("threshold is for classifiers; this model is a regressor (output='linear')")
+            self._stored_threshold(threshold)  # refuses a threshold
             values = self._unscale_targets(self._logits(X))
             return values[:, 0] if self.n_outputs == 1 else values
         return self._labels_from_probabilities(self.predict_proba(X), threshold)
@@ -302,8 +301,7 @@ class MLP:
         targets = self._encode_targets(y, len(features))
         logits = self.forward_in_chunks(features)
         if self.output == "linear":
-            if threshold is not None:
-                raise ValueError("threshold is for classifiers; this model is a regressor (output='linear')")
+            self._stored_threshold(threshold)  # refuses a threshold
             return metrics.regression_report(self.loss_function, logits, self._scale_targets(targets),
                                              self._unscale_targets(logits), targets)
         return metrics.classification_report(self.loss_function, logits, targets, self._stored_threshold(threshold))
@@ -348,6 +346,8 @@ class MLP:
         """``threshold`` checked, or the one ``choose_threshold`` stored (None: the plain rule)."""
         if threshold is None:
             return self.threshold_
+        if self.output == "linear":
+            raise ValueError("threshold is for classifiers; this model is a regressor (output='linear')")
         if self.output != "sigmoid":
             raise ValueError(f"threshold applies to sigmoid outputs; this model's output is {self.output!r}")
         return check_threshold(threshold)

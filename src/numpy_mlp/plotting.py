@@ -20,6 +20,7 @@ import os
 import numpy as np
 
 from .files import atomic_write
+from .metrics import average_precision, precision_recall_curve, roc_auc, roc_curve
 from .validation import check_features, check_positive_int
 
 
@@ -373,7 +374,6 @@ def plot_mnist_report(history, matrix, images, true, predicted, path, labels=Non
 def plot_roc_curve(true_binary, scores, ax, label: str = "model") -> None:
     """Draw the ROC curve (true positive rate against false positive rate, every threshold) on
     ``ax``, its area in the legend, and the diagonal of a classifier that guesses."""
-    from .metrics import roc_auc, roc_curve
 
     false_positive_rate, true_positive_rate, _ = roc_curve(true_binary, scores)
     ax.plot(false_positive_rate, true_positive_rate, label=f"{label} (AUC {roc_auc(true_binary, scores):.3f})")
@@ -387,7 +387,6 @@ def plot_roc_curve(true_binary, scores, ax, label: str = "model") -> None:
 def plot_precision_recall_curve(true_binary, scores, ax, label: str = "model") -> None:
     """Draw the precision-recall curve on ``ax`` as average precision sums it (steps, no
     interpolation), its area in the legend, and the positives' share: the precision of guessing."""
-    from .metrics import average_precision, precision_recall_curve
 
     precision, recall, _ = precision_recall_curve(true_binary, scores)
     ax.step(recall, precision, where="post", label=f"{label} (AP {average_precision(true_binary, scores):.3f})")

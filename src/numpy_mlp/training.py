@@ -19,11 +19,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .callbacks import EarlyStopping, ProgressBar
-from .splits import split_indices
 from .metrics import count_correct, loss_and_accuracy
 from .optimizers import SGD, Optimizer
 from .plotting import plot_history
 from .preprocessing import class_weight_vector
+from .splits import split_indices
 from .validation import check_choice, check_open_fraction, check_positive_int, check_sample_weight
 
 
